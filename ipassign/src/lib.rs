@@ -1,0 +1,9 @@
+//! ipassign (being written).
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+pub fn main(_args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    eprintln!("ipassign: not implemented yet");
+    ExitCode::from(1)
+}

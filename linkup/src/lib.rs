@@ -1,0 +1,9 @@
+//! linkup (being written).
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+pub fn main(_args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    eprintln!("linkup: not implemented yet");
+    ExitCode::from(1)
+}

@@ -1,0 +1,206 @@
+//! The conventions every tool follows: one error line `TOOL: what: why` on
+//! stderr, exit 2 for usage errors (with a pointer to `--help`), exit 1 when
+//! the operation failed, `--help` on stdout and `--version`.
+
+use std::ffi::OsString;
+use std::fmt;
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+/// A mistake on the command line. Tools report it with the exit status for
+/// usage errors (2 for most tools) and a hint to `--help`.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// Builds a usage error.
+pub fn usage(message: impl Into<String>) -> anyhow::Error {
+    UsageError(message.into()).into()
+}
+
+/// Turns a `lexopt` complaint into a usage error that names the argument.
+pub fn bad_argument(error: lexopt::Error) -> anyhow::Error {
+    let message = match error {
+        lexopt::Error::UnexpectedArgument(arg) => {
+            format!("unexpected argument {}", quote_os(&arg))
+        }
+        lexopt::Error::NonUnicodeValue(arg) => {
+            format!("argument is not valid UTF-8: {}", quote_os(&arg))
+        }
+        other => other.to_string(),
+    };
+    usage(message)
+}
+
+/// One tool's identity and exit-status policy.
+pub struct Tool {
+    pub name: &'static str,
+    /// The full `--help` text, printed to stdout.
+    pub help: &'static str,
+    /// Exit status for usage errors (2; nsexec uses 125 as `env` does).
+    pub usage_status: u8,
+    /// Exit status when the operation failed (1; nsexec 125, nsping 2).
+    pub failure_status: u8,
+}
+
+impl Tool {
+    /// A tool with the usual statuses: 2 for usage errors, 1 for failures.
+    pub const fn new(name: &'static str, help: &'static str) -> Tool {
+        Tool {
+            name,
+            help,
+            usage_status: 2,
+            failure_status: 1,
+        }
+    }
+
+    /// Runs `body`, printing any error it returns as one line and mapping it
+    /// to the tool's exit status.
+    pub fn run(&self, body: impl FnOnce() -> anyhow::Result<ExitCode>) -> ExitCode {
+        match body() {
+            Ok(code) => code,
+            Err(error) => ExitCode::from(self.report(&error)),
+        }
+    }
+
+    /// Prints `error` as `TOOL: what: why` and returns the exit status for it.
+    pub fn report(&self, error: &anyhow::Error) -> u8 {
+        if error.downcast_ref::<UsageError>().is_some() {
+            self.warn(format_args!("{error} (try '{} --help')", self.name));
+            self.usage_status
+        } else {
+            self.warn(format_args!("{error:#}"));
+            self.failure_status
+        }
+    }
+
+    /// Prints one line `TOOL: message` on stderr.
+    pub fn warn(&self, message: fmt::Arguments<'_>) {
+        let line = format!("{}: {}\n", self.name, message);
+        let _ = io::stderr().write_all(one_line(&line).as_bytes());
+    }
+
+    /// Prints the help text on stdout; `--help` is a success.
+    pub fn print_help(&self) -> anyhow::Result<ExitCode> {
+        print_stdout(self.help)?;
+        Ok(ExitCode::SUCCESS)
+    }
+
+    /// Prints `TOOL (nstools) VERSION`.
+    pub fn print_version(&self) -> anyhow::Result<ExitCode> {
+        print_stdout(&format!(
+            "{} (nstools) {}\n",
+            self.name,
+            env!("CARGO_PKG_VERSION")
+        ))?;
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+/// Writes `text` to stdout in one go. A reader that went away (`| head`) is
+/// not an error worth a message: the data simply has nowhere to go.
+pub fn print_stdout(text: &str) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// Keeps a message on one line whatever the input it names contained.
+fn one_line(line: &str) -> String {
+    let body = line.strip_suffix('\n').unwrap_or(line);
+    let mut out = String::with_capacity(line.len());
+    for c in body.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out.push('\n');
+    out
+}
+
+/// Quotes a user-supplied string for an error message: as it is when it is
+/// plain, escaped and in double quotes when it holds anything unusual.
+pub fn quote(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s
+            .chars()
+            .all(|c| c.is_ascii_graphic() && c != '"' && c != '\\');
+    if plain {
+        s.to_string()
+    } else {
+        format!("{s:?}")
+    }
+}
+
+/// As [`quote`], for arguments that may not be UTF-8.
+pub fn quote_os(s: &OsString) -> String {
+    match s.to_str() {
+        Some(s) => quote(s),
+        None => format!("{s:?}"),
+    }
+}
+
+/// The text of an errno without Rust's " (os error N)" suffix, as `strerror`
+/// gives it.
+pub fn strerror(errno: i32) -> String {
+    let text = io::Error::from_raw_os_error(errno).to_string();
+    match text.rfind(" (os error ") {
+        Some(at) => text[..at].to_string(),
+        None => text,
+    }
+}
+
+/// `strerror` for an I/O error (falls back to its own text).
+pub fn io_reason(error: &io::Error) -> String {
+    match error.raw_os_error() {
+        Some(errno) => strerror(errno),
+        None => error.to_string(),
+    }
+}
+
+/// Parses a numeric option value, naming the option when it is not a number.
+pub fn parse_number<T: std::str::FromStr>(option: &str, value: &str) -> anyhow::Result<T> {
+    value
+        .parse()
+        .map_err(|_| usage(format!("invalid value for {option}: {}", quote(value))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quote_leaves_plain_names_alone() {
+        assert_eq!(quote("veth-red"), "veth-red");
+        assert_eq!(quote("a b"), "\"a b\"");
+        assert_eq!(quote(""), "\"\"");
+        assert_eq!(quote("a\nb"), "\"a\\nb\"");
+    }
+
+    #[test]
+    fn one_line_escapes_controls() {
+        assert_eq!(one_line("x: a\nb\n"), "x: a\\nb\n");
+    }
+
+    #[test]
+    fn strerror_drops_the_suffix() {
+        assert_eq!(strerror(17), "File exists");
+    }
+
+    #[test]
+    fn usage_errors_are_recognised() {
+        let e = usage("bad");
+        assert!(e.downcast_ref::<UsageError>().is_some());
+    }
+}

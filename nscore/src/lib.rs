@@ -1,0 +1,10 @@
+//! The one library every nstools tool shares: the conventions of the command
+//! line (`cli`), names as the kernel judges them (`names`), named network
+//! namespaces (`netns`), a synchronous rtnetlink socket (`rtnl`), and the
+//! private sandbox the tests and `cargo xtask e2e` run in (`sandbox`).
+
+pub mod cli;
+pub mod names;
+pub mod netns;
+pub mod rtnl;
+pub mod sandbox;

@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    nsexec::main(std::env::args_os())
+}

@@ -1,0 +1,9 @@
+//! nsping (being written).
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+pub fn main(_args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    eprintln!("nsping: not implemented yet");
+    ExitCode::from(1)
+}

@@ -1,0 +1,9 @@
+//! vethpair (being written).
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+pub fn main(_args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    eprintln!("vethpair: not implemented yet");
+    ExitCode::from(1)
+}

@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    vethpair::main(std::env::args_os())
+}
