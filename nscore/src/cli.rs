@@ -95,7 +95,7 @@ impl Tool {
 
     /// Prints `TOOL (nstools) VERSION`.
     pub fn print_version(&self) -> anyhow::Result<ExitCode> {
-        print_stdout(&format!(
+        print_stdout(format!(
             "{} (nstools) {}\n",
             self.name,
             env!("CARGO_PKG_VERSION")
@@ -106,9 +106,9 @@ impl Tool {
 
 /// Writes `text` to stdout in one go. A reader that went away (`| head`) is
 /// not an error worth a message: the data simply has nowhere to go.
-pub fn print_stdout(text: &str) -> io::Result<()> {
+pub fn print_stdout(text: impl AsRef<[u8]>) -> io::Result<()> {
     let mut out = io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+    match out.write_all(text.as_ref()).and_then(|()| out.flush()) {
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(e),
         _ => Ok(()),
     }
@@ -133,8 +133,7 @@ fn one_line(line: &str) -> String {
 /// plain, escaped and in double quotes when it holds anything unusual.
 pub fn quote(s: &str) -> String {
     let plain = !s.is_empty()
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_ascii_graphic() && c != '"' && c != '\\');
     if plain {
         s.to_string()

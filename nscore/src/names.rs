@@ -151,10 +151,8 @@ mod tests {
     #[test]
     fn fifteen_bytes_is_the_limit_counted_in_bytes() {
         assert_eq!(check_ifname("ééééééé-"), Ok(())); // 15 bytes
-        assert_eq!(
-            check_ifname("éééééééé"),
-            Err(BadName::TooLong { max: 15 })
-        ); // 16 bytes
+        assert_eq!(check_ifname("éééééééé"), Err(BadName::TooLong { max: 15 }));
+        // 16 bytes
     }
 
     #[test]
@@ -186,6 +184,9 @@ mod tests {
         let e = netns_name("a/b").unwrap_err().to_string();
         assert_eq!(e, "a/b: invalid namespace name: may not contain '/'");
         let e = ifname("a\nb").unwrap_err().to_string();
-        assert_eq!(e, "\"a\\nb\": invalid interface name: may not contain whitespace");
+        assert_eq!(
+            e,
+            "\"a\\nb\": invalid interface name: may not contain whitespace"
+        );
     }
 }

@@ -51,20 +51,22 @@ pub fn is_nsfs(fd: impl AsFd) -> bool {
 /// plain file left in `/run/netns` or a namespace of another kind.
 pub fn open(spec: &str) -> anyhow::Result<OwnedFd> {
     let path = path_of(spec)?;
-    let fd = rustix::fs::open(&path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())
-        .map_err(|e| match e {
-            Errno::NOENT => anyhow!("{}: no such network namespace", quote(spec)),
-            e => anyhow!("{}: cannot open namespace: {}", quote(spec), strerror(e.raw_os_error())),
+    let fd =
+        rustix::fs::open(&path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()).map_err(|e| {
+            match e {
+                Errno::NOENT => anyhow!("{}: no such network namespace", quote(spec)),
+                e => anyhow!(
+                    "{}: cannot open namespace: {}",
+                    quote(spec),
+                    strerror(e.raw_os_error())
+                ),
+            }
         })?;
     if !is_nsfs(&fd) {
         if spec.contains('/') {
             return Err(anyhow!("{}: not a namespace", quote(spec)));
         }
-        return Err(anyhow!(
-            "{}: stale entry in {RUN_DIR}, not a namespace (remove it with 'nsadd -d {}')",
-            quote(spec),
-            quote(spec)
-        ));
+        return Err(anyhow!(stale_entry(spec)));
     }
     match namespace_type(&fd) {
         Ok(t) if t != LinkNameSpaceType::Network as i32 => {
@@ -83,14 +85,22 @@ pub fn enter(spec: &str) -> anyhow::Result<()> {
 
 /// `setns` into an open network namespace.
 pub fn enter_fd(fd: impl AsFd) -> anyhow::Result<()> {
-    rustix::thread::move_into_link_name_space(fd.as_fd(), Some(LinkNameSpaceType::Network))
-        .map_err(|e| {
+    rustix::thread::move_into_link_name_space(fd.as_fd(), Some(LinkNameSpaceType::Network)).map_err(
+        |e| {
             let mut why = strerror(e.raw_os_error());
             if e == Errno::PERM {
                 why.push_str(" (needs CAP_SYS_ADMIN)");
             }
             anyhow!(why)
-        })
+        },
+    )
+}
+
+/// What to say of a file in `/run/netns` that holds no namespace (left by
+/// an interrupted create, or a plain file put there).
+pub fn stale_entry(name: &str) -> String {
+    let name = quote(name);
+    format!("{name}: stale entry in {RUN_DIR}, not a namespace (remove it with 'nsadd -d {name}')")
 }
 
 /// `ioctl(NS_GET_NSTYPE)`: the CLONE_NEW* kind of a namespace file.

@@ -128,7 +128,12 @@ impl Rtnl {
     }
 
     /// Sends one request and waits for its acknowledgement.
-    pub fn ack(&mut self, kind: u16, flags: u16, payload: &impl Emitable) -> Result<(), NetlinkError> {
+    pub fn ack(
+        &mut self,
+        kind: u16,
+        flags: u16,
+        payload: &impl Emitable,
+    ) -> Result<(), NetlinkError> {
         self.request(kind, flags, payload, |_| {})
     }
 
@@ -391,7 +396,12 @@ mod tests {
         d.extend(message(RTM_NEWLINK, 0, 6, &[0; 16]));
         assert_eq!(collect(&d, 7), (vec![], None));
         d.extend(message(RTM_NEWLINK, 0, 7, &[0; 16]));
-        d.extend(message(NLMSG_ERROR, NLM_F_CAPPED, 7, &error_payload(0, None)));
+        d.extend(message(
+            NLMSG_ERROR,
+            NLM_F_CAPPED,
+            7,
+            &error_payload(0, None),
+        ));
         assert_eq!(collect(&d, 7), (vec![RTM_NEWLINK], Some(Ok(()))));
     }
 
@@ -412,7 +422,10 @@ mod tests {
         let error = outcome.unwrap().unwrap_err();
         assert_eq!(error.errno, 22);
         assert_eq!(error.message.as_deref(), Some("Invalid prefix length"));
-        assert_eq!(error.to_string(), "Invalid argument (Invalid prefix length)");
+        assert_eq!(
+            error.to_string(),
+            "Invalid argument (Invalid prefix length)"
+        );
     }
 
     #[test]
@@ -426,7 +439,10 @@ mod tests {
         p.extend(attr);
         let d = message(NLMSG_ERROR, NLM_F_ACK_TLVS, 7, &p);
         let error = collect(&d, 7).1.unwrap().unwrap_err();
-        assert_eq!((error.errno, error.message.as_deref()), (17, Some("exists")));
+        assert_eq!(
+            (error.errno, error.message.as_deref()),
+            (17, Some("exists"))
+        );
     }
 
     #[test]

@@ -21,11 +21,7 @@ pub fn isolate(command: &mut Command) -> &mut Command {
     let as_root = uid == 0;
     // SAFETY: the closure runs in the forked child and makes only syscalls
     // through rustix, with no allocation and no locks.
-    unsafe {
-        command.pre_exec(move || {
-            enter(as_root, &uid_map, &gid_map).map_err(io::Error::from)
-        })
-    }
+    unsafe { command.pre_exec(move || enter(as_root, &uid_map, &gid_map).map_err(io::Error::from)) }
 }
 
 fn enter(as_root: bool, uid_map: &str, gid_map: &str) -> rustix::io::Result<()> {
@@ -72,7 +68,13 @@ pub fn shell(script: &str, dirs: &[&std::path::Path]) -> io::Result<Output> {
         path.push(":");
     }
     path.push(std::env::var_os("PATH").unwrap_or_else(|| "/usr/sbin:/usr/bin:/sbin:/bin".into()));
-    isolate(Command::new("/bin/sh").arg("-c").arg(script).env("PATH", path)).output()
+    isolate(
+        Command::new("/bin/sh")
+            .arg("-c")
+            .arg(script)
+            .env("PATH", path),
+    )
+    .output()
 }
 
 /// For tests: true when a sandbox can be made. Where none can, a test skips
@@ -87,4 +89,31 @@ pub fn usable_or_skip(test: &str) -> bool {
     }
     eprintln!("{test}: skipped: cannot create a sandbox here");
     false
+}
+
+/// What a sandboxed script did, as text.
+#[derive(Debug)]
+pub struct Run {
+    /// Exit status, or 128 + signal number as a shell reports it.
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// For tests: runs `script` in a fresh sandbox with the directory of
+/// `binary` (a tool built by cargo, `env!("CARGO_BIN_EXE_…")`) first in PATH.
+pub fn run(script: &str, binary: &str) -> Run {
+    use std::os::unix::process::ExitStatusExt;
+    let dir = std::path::Path::new(binary)
+        .parent()
+        .expect("a binary path has a directory");
+    let output = shell(script, &[dir]).expect("cannot start /bin/sh in a sandbox");
+    Run {
+        code: output
+            .status
+            .code()
+            .unwrap_or_else(|| 128 + output.status.signal().unwrap_or(0)),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
 }

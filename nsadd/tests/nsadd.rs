@@ -1,0 +1,253 @@
+//! nsadd against the real kernel, each test in its own sandbox (private
+//! mount + network namespace, tmpfs on /run), with iproute2 as the oracle.
+
+use nscore::sandbox::{run, usable_or_skip, Run};
+
+const NSADD: &str = env!("CARGO_BIN_EXE_nsadd");
+
+fn lab(test: &str, script: &str) -> Option<Run> {
+    usable_or_skip(test).then(|| run(script, NSADD))
+}
+
+/// The nsfs mounts under /run/netns, as the mount table shows them.
+const NETNS_MOUNTS: &str = "grep -c ' /run/netns/' /proc/self/mountinfo || true";
+
+#[test]
+fn creates_lists_and_deletes_as_ip_netns_sees_it() {
+    let Some(r) = lab(
+        "creates_lists_and_deletes",
+        &format!(
+            "set -e
+            nsadd red blue
+            echo ours:; nsadd -l
+            echo ip:; ip netns list | cut -d' ' -f1 | sort
+            ip netns exec red true && echo exec-ok
+            test \"$(stat -c %a /run/netns)\" = 755 && echo mode-ok
+            nsadd -d red blue
+            echo after:; ls -A /run/netns; {NETNS_MOUNTS}"
+        ),
+    ) else {
+        return;
+    };
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(
+        r.stdout,
+        "ours:\nblue\nred\nip:\nblue\nred\nexec-ok\nmode-ok\nafter:\n0\n"
+    );
+    assert_eq!(r.stderr, "");
+}
+
+#[test]
+fn works_on_namespaces_that_ip_made_and_ip_works_on_ours() {
+    let Some(r) = lab(
+        "interop",
+        "set -e
+        ip netns add green
+        nsadd red
+        nsadd -l
+        ip netns del red
+        nsadd -d green
+        ip netns list | wc -l",
+    ) else {
+        return;
+    };
+    assert_eq!(
+        (r.code, r.stdout.as_str(), r.stderr.as_str()),
+        (0, "green\nred\n0\n", "")
+    );
+}
+
+#[test]
+fn each_namespace_is_a_new_one() {
+    let Some(r) = lab(
+        "each_namespace_is_new",
+        "set -e
+        nsadd a b
+        stat -L -c %i /run/netns/a /run/netns/b /proc/self/ns/net | sort -u | wc -l
+        nsadd -d --all",
+    ) else {
+        return;
+    };
+    assert_eq!((r.code, r.stdout.as_str()), (0, "3\n"), "{r:?}");
+}
+
+#[test]
+fn existing_names_fail_unless_exist_ok() {
+    let Some(r) = lab(
+        "existing_names",
+        "nsadd red; nsadd red blue; echo status=$?; nsadd -l
+        nsadd -p red; echo p=$?",
+    ) else {
+        return;
+    };
+    assert_eq!(r.stdout, "status=1\nblue\nred\np=0\n");
+    assert_eq!(r.stderr, "nsadd: red: namespace already exists\n");
+}
+
+#[test]
+fn run_netns_is_one_shared_mount_however_often_it_is_used() {
+    let Some(r) = lab(
+        "shared_mount",
+        "set -e
+        nsadd a; nsadd b; nsadd -d a b; nsadd c
+        grep ' /run/netns ' /proc/self/mountinfo | wc -l
+        grep ' /run/netns ' /proc/self/mountinfo | grep -c shared:",
+    ) else {
+        return;
+    };
+    assert_eq!((r.code, r.stdout.as_str()), (0, "1\n1\n"), "{r:?}");
+}
+
+#[test]
+fn deleting_missing_fails_unless_forced_and_all_of_nothing_is_fine() {
+    let Some(r) = lab(
+        "delete_missing",
+        "nsadd -d red; echo d=$?; nsadd -d -f red; echo f=$?; nsadd -d --all; echo all=$?",
+    ) else {
+        return;
+    };
+    assert_eq!(r.stdout, "d=1\nf=0\nall=0\n");
+    assert_eq!(r.stderr, "nsadd: red: no such network namespace\n");
+}
+
+#[test]
+fn stale_entries_are_reported_refused_and_removable() {
+    let Some(r) = lab(
+        "stale_entries",
+        &format!(
+            "nsadd red; mkdir -p /run/netns; touch /run/netns/old
+            nsadd -l; echo l=$?
+            nsadd old; echo add=$?
+            nsadd -p old; echo p=$?
+            nsadd -d old; echo d=$?
+            ls -A /run/netns
+            nsadd -d --all; ls -A /run/netns; {NETNS_MOUNTS}"
+        ),
+    ) else {
+        return;
+    };
+    assert_eq!(r.stdout, "red\nl=0\nadd=1\np=1\nd=0\nred\n0\n");
+    let stale =
+        "nsadd: old: stale entry in /run/netns, not a namespace (remove it with 'nsadd -d old')\n";
+    assert_eq!(r.stderr, stale.repeat(3));
+}
+
+#[test]
+fn a_failed_bind_mount_leaves_nothing_behind() {
+    // With an empty /proc, /proc/thread-self/ns/net cannot be bound.
+    let Some(r) = lab(
+        "rollback",
+        "nsadd ok; exec 3</proc/self/mountinfo; mount -t tmpfs none /proc
+        nsadd red; echo status=$?
+        ls -A /run/netns; grep -c ' /run/netns/' <&3",
+    ) else {
+        return;
+    };
+    assert_eq!(r.stdout, "status=1\nok\n1\n");
+    assert_eq!(
+        r.stderr,
+        "nsadd: red: cannot bind-mount namespace: No such file or directory\n"
+    );
+}
+
+#[test]
+fn several_names_report_each_failure_and_do_the_rest() {
+    let Some(r) = lab(
+        "several_names",
+        "nsadd b; nsadd a b c; echo status=$?; nsadd -l; nsadd -d a x c; echo d=$?; nsadd -l",
+    ) else {
+        return;
+    };
+    assert_eq!(r.stdout, "status=1\na\nb\nc\nd=1\nb\n");
+    assert_eq!(
+        r.stderr,
+        "nsadd: b: namespace already exists\nnsadd: x: no such network namespace\n"
+    );
+}
+
+#[test]
+fn bad_names_are_refused_and_create_nothing() {
+    let long = "n".repeat(256);
+    let cases: &[(&str, &str)] = &[
+        ("''", "\"\": invalid namespace name: is empty"),
+        ("a/b", "a/b: invalid namespace name: may not contain '/'"),
+        (".", ".: invalid namespace name: may not be \".\" or \"..\""),
+        (
+            "..",
+            "..: invalid namespace name: may not be \".\" or \"..\"",
+        ),
+        (
+            "-- -x",
+            "-x: invalid namespace name: may not start with '-'",
+        ),
+        (
+            "\"$(printf 'a\\nb')\"",
+            "\"a\\nb\": invalid namespace name: may not contain control characters",
+        ),
+        (
+            "\"$(printf 'a\\033b')\"",
+            "\"a\\u{1b}b\": invalid namespace name: may not contain control characters",
+        ),
+        (&long, "invalid namespace name: is longer than 255 bytes"),
+    ];
+    for (arg, message) in cases {
+        let Some(r) = lab(
+            "bad_names",
+            &format!("nsadd good {arg}; echo status=$?; ls -A /run/netns 2>/dev/null | wc -l"),
+        ) else {
+            return;
+        };
+        assert_eq!(r.stdout, "status=2\n0\n", "{arg}: {r:?}");
+        assert_eq!(r.stderr.lines().count(), 1, "{arg}: {r:?}");
+        assert!(r.stderr.starts_with("nsadd: "), "{arg}: {r:?}");
+        assert!(r.stderr.contains(message), "{arg}: {r:?}");
+        assert!(
+            r.stderr.ends_with(" (try 'nsadd --help')\n"),
+            "{arg}: {r:?}"
+        );
+    }
+}
+
+#[test]
+fn help_version_and_usage_errors() {
+    let Some(r) = lab(
+        "help",
+        "nsadd --help | head -1; echo h=$?; nsadd -V; nsadd; echo none=$?; nsadd --bogus; echo bogus=$?",
+    ) else {
+        return;
+    };
+    assert_eq!(
+        r.stdout,
+        format!(
+            "Usage: nsadd [-p] NAME...                create network namespaces\nh=0\nnsadd (nstools) {}\nnone=2\nbogus=2\n",
+            env!("CARGO_PKG_VERSION")
+        )
+    );
+    assert_eq!(
+        r.stderr,
+        "nsadd: missing namespace NAME (try 'nsadd --help')\nnsadd: invalid option '--bogus' (try 'nsadd --help')\n"
+    );
+}
+
+#[test]
+fn without_privilege_it_says_so_and_creates_nothing() {
+    // setpriv drops every capability while staying uid 0 on the tmpfs.
+    let Some(r) = lab(
+        "unprivileged",
+        "command -v setpriv >/dev/null || { echo no-setpriv; exit 0; }
+        setpriv --inh-caps=-all --bounding-set=-all nsadd red; echo status=$?
+        ls -A /run/netns 2>/dev/null | wc -l",
+    ) else {
+        return;
+    };
+    if r.stdout == "no-setpriv\n" {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "setpriv (util-linux) is missing"
+        );
+        return;
+    }
+    assert_eq!(r.stdout, "status=1\n0\n", "{r:?}");
+    assert_eq!(r.stderr.lines().count(), 1, "{r:?}");
+    assert!(r.stderr.contains("needs root or CAP_SYS_ADMIN"), "{r:?}");
+}
