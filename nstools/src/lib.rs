@@ -148,11 +148,11 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     tool.run(|| match resolve(args.into_iter().collect()) {
         Action::Run(applet, args) => Ok((applet.entry)(args)),
         Action::Help => {
-            cli::print_stdout(&help())?;
+            cli::print_stdout(help())?;
             Ok(ExitCode::SUCCESS)
         }
         Action::List => {
-            cli::print_stdout(&list())?;
+            cli::print_stdout(list())?;
             Ok(ExitCode::SUCCESS)
         }
         Action::Version => tool.print_version(),
