@@ -13,10 +13,13 @@ use crate::{run_dir, TOOL};
 
 /// Creates each namespace, reporting each failure; true if all succeeded.
 pub fn add(names: &[String], exist_ok: bool) -> bool {
-    if let Err(e) = run_dir::prepare() {
-        TOOL.report(&e);
-        return false;
-    }
+    let _lock = match run_dir::prepare() {
+        Ok(lock) => lock,
+        Err(e) => {
+            TOOL.report(&e);
+            return false;
+        }
+    };
     let mut all_ok = true;
     for name in names {
         if let Err(e) = add_one(name, exist_ok) {

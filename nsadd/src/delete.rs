@@ -12,6 +12,7 @@ use crate::TOOL;
 
 /// Deletes each named namespace, reporting each failure.
 pub fn delete(names: &[String], force: bool) -> bool {
+    let _lock = crate::run_dir::lock(rustix::fs::FlockOperation::LockExclusive);
     let mut all_ok = true;
     for name in names {
         if let Err(e) = delete_one(OsStr::new(name), force) {
@@ -24,6 +25,7 @@ pub fn delete(names: &[String], force: bool) -> bool {
 
 /// Deletes every entry of `/run/netns`; none at all is success.
 pub fn delete_all() -> bool {
+    let _lock = crate::run_dir::lock(rustix::fs::FlockOperation::LockExclusive);
     let names = match crate::list::entries() {
         Ok(names) => names,
         Err(e) => {

@@ -14,6 +14,8 @@ use crate::TOOL;
 
 /// Prints the live namespaces; a stale entry is reported on stderr.
 pub fn list() -> bool {
+    // Shared: no create or delete is half-way while we look.
+    let _lock = crate::run_dir::lock(rustix::fs::FlockOperation::LockShared);
     let names = match entries() {
         Ok(names) => names,
         Err(e) => {

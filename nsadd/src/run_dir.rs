@@ -1,6 +1,13 @@
 //! `/run/netns` itself: created on first use and made a shared bind mount
 //! of itself, so namespaces mounted in it from one mount namespace are seen
 //! (and unmounted) in every other, as `ip netns add` arranges.
+//!
+//! Every nsadd action holds a flock on the directory while it works:
+//! exclusive to create or delete, shared to list. So concurrent first calls
+//! cannot stack mounts, and an entry that is not (yet) a namespace can be
+//! told apart from one that another nsadd is still creating.
+
+use std::os::fd::OwnedFd;
 
 use anyhow::{anyhow, Result};
 use nscore::cli::strerror;
@@ -9,32 +16,41 @@ use rustix::fs::{flock, FlockOperation, Mode, OFlags};
 use rustix::io::Errno;
 use rustix::mount::{mount_bind_recursive, mount_change, MountPropagationFlags};
 
-/// Makes sure `/run/netns` exists and is a shared mount point. The check
-/// and the first bind mount happen under an exclusive flock on the
-/// directory, so concurrent first calls cannot stack mounts.
-pub fn prepare() -> Result<()> {
+/// Makes sure `/run/netns` exists and is a shared mount point; returns the
+/// exclusive lock, held until it is dropped.
+pub fn prepare() -> Result<OwnedFd> {
     match rustix::fs::mkdir(RUN_DIR, Mode::from_raw_mode(0o755)) {
         Ok(()) | Err(Errno::EXIST) => {}
         Err(e) => return Err(failed("cannot create", e)),
     }
-    let dir = rustix::fs::open(
-        RUN_DIR,
-        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
-        Mode::empty(),
-    )
-    .map_err(|e| failed("cannot open", e))?;
-    flock(&dir, FlockOperation::LockExclusive).map_err(|e| failed("cannot lock", e))?;
+    let dir =
+        lock(FlockOperation::LockExclusive)?.ok_or_else(|| failed("cannot open", Errno::NOENT))?;
     let shared = MountPropagationFlags::SHARED | MountPropagationFlags::REC;
     match mount_change(RUN_DIR, shared) {
-        Ok(()) => Ok(()),
+        Ok(()) => {}
         // Not a mount point yet: make it one, then share it.
         Err(Errno::INVAL) => {
             mount_bind_recursive(RUN_DIR, RUN_DIR).map_err(|e| failed("cannot bind-mount", e))?;
-            mount_change(RUN_DIR, shared).map_err(|e| failed("cannot make shared", e))
+            mount_change(RUN_DIR, shared).map_err(|e| failed("cannot make shared", e))?;
         }
-        Err(e) => Err(failed("cannot make shared", e)),
+        Err(e) => return Err(failed("cannot make shared", e)),
     }
-    // The lock goes with `dir`.
+    Ok(dir)
+}
+
+/// Locks `/run/netns` (`None` when it does not exist).
+pub fn lock(operation: FlockOperation) -> Result<Option<OwnedFd>> {
+    let dir = match rustix::fs::open(
+        RUN_DIR,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    ) {
+        Ok(dir) => dir,
+        Err(Errno::NOENT) => return Ok(None),
+        Err(e) => return Err(failed("cannot open", e)),
+    };
+    flock(&dir, operation).map_err(|e| failed("cannot lock", e))?;
+    Ok(Some(dir))
 }
 
 fn failed(what: &str, e: Errno) -> anyhow::Error {
