@@ -1,0 +1,164 @@
+//! linkup against the real kernel, each test in its own sandbox, with
+//! iproute2 as the oracle.
+
+use nscore::sandbox::{run, usable_or_skip, Run};
+
+const LINKUP: &str = env!("CARGO_BIN_EXE_linkup");
+
+fn lab(test: &str, script: &str) -> Option<Run> {
+    usable_or_skip(test).then(|| run(script, LINKUP))
+}
+
+/// red and blue joined by veth-red / veth-blue, made by ip.
+const CABLE: &str = "set -e
+    ip netns add red; ip netns add blue
+    ip link add veth-red netns red type veth peer name veth-blue netns blue
+";
+
+/// The flags of a link, as `ip` prints them: `BROADCAST,MULTICAST,UP,...`;
+/// `ns` is "" for the sandbox's own namespace.
+fn flags(ns: &str, dev: &str) -> String {
+    let ip = if ns.is_empty() {
+        "ip".to_string()
+    } else {
+        format!("ip -n {ns}")
+    };
+    format!("{ip} -o link show {dev} | sed 's/.*<\\(.*\\)>.*/\\1/'")
+}
+
+#[test]
+fn up_changes_that_flag_alone_and_both_ends_up_have_carrier() {
+    let script = format!(
+        "{CABLE}
+        ip -n red link set veth-red promisc on
+        linkup -n red veth-red; {red}
+        linkup -n blue veth-blue; {red}; {blue}
+        linkup -n red --down veth-red; {red}; {blue}",
+        red = flags("red", "veth-red"),
+        blue = flags("blue", "veth-blue"),
+    );
+    let Some(r) = lab("up_changes_that_flag_alone", &script) else {
+        return;
+    };
+    assert_eq!((r.code, r.stderr.as_str()), (0, ""), "{r:?}");
+    assert_eq!(
+        r.stdout,
+        "NO-CARRIER,BROADCAST,MULTICAST,PROMISC,UP\n\
+         BROADCAST,MULTICAST,PROMISC,UP,LOWER_UP\n\
+         BROADCAST,MULTICAST,UP,LOWER_UP\n\
+         BROADCAST,MULTICAST,PROMISC\n\
+         NO-CARRIER,BROADCAST,MULTICAST,UP\n"
+    );
+}
+
+#[test]
+fn setting_the_state_a_link_is_in_is_a_quiet_success() {
+    let script = format!(
+        "{CABLE}
+        linkup -n red veth-red; linkup -n red veth-red; {red}
+        linkup -n red --down veth-red; linkup -n red --down veth-red; {red}",
+        red = flags("red", "veth-red"),
+    );
+    let Some(r) = lab("idempotent", &script) else {
+        return;
+    };
+    assert_eq!((r.code, r.stderr.as_str()), (0, ""), "{r:?}");
+    assert_eq!(
+        r.stdout,
+        "NO-CARRIER,BROADCAST,MULTICAST,UP\nBROADCAST,MULTICAST\n"
+    );
+}
+
+#[test]
+fn several_devices_at_once_and_loopback() {
+    let script = format!(
+        "set -e
+        ip link add va type veth peer name vb
+        linkup va vb lo
+        {a}; {b}; {lo}
+        linkup --down vb va; {a}",
+        a = flags("", "va"),
+        b = flags("", "vb"),
+        lo = flags("", "lo"),
+    );
+    let Some(r) = lab("several_devices", &script) else {
+        return;
+    };
+    assert_eq!((r.code, r.stderr.as_str()), (0, ""), "{r:?}");
+    assert_eq!(
+        r.stdout,
+        "BROADCAST,MULTICAST,UP,LOWER_UP\n\
+         BROADCAST,MULTICAST,UP,LOWER_UP\n\
+         LOOPBACK,UP,LOWER_UP\n\
+         BROADCAST,MULTICAST,M-DOWN\n"
+    );
+}
+
+#[test]
+fn a_missing_device_is_named_with_its_namespace_and_changes_nothing() {
+    let script = format!(
+        "{CABLE}
+        ip -n red link add va type veth peer name vb
+        before=$(ip -n red -o link)
+        for args in 'nosuch' 'veth-red nosuch' 'va vb nosuch veth-red' '--down va nosuch'; do
+            status=0; linkup -n red $args || status=$?
+            echo \"$args: $status\"
+        done
+        test \"$before\" = \"$(ip -n red -o link)\" && echo unchanged
+        linkup nosuch || echo status=$?"
+    );
+    let Some(r) = lab("missing_device", &script) else {
+        return;
+    };
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(
+        r.stdout,
+        "nosuch: 1\nveth-red nosuch: 1\nva vb nosuch veth-red: 1\n--down va nosuch: 1\nunchanged\nstatus=1\n"
+    );
+    let line = "linkup: nosuch: no such interface in namespace \"red\"\n";
+    assert_eq!(
+        r.stderr,
+        format!("{}linkup: nosuch: no such interface\n", line.repeat(4))
+    );
+}
+
+#[test]
+fn a_missing_namespace_is_an_error() {
+    let Some(r) = lab(
+        "missing_namespace",
+        "linkup -n nowhere lo; echo $?; linkup -n /proc/self/ns/uts lo; echo $?",
+    ) else {
+        return;
+    };
+    assert_eq!(r.stdout, "1\n1\n");
+    assert_eq!(
+        r.stderr,
+        "linkup: nowhere: no such network namespace\n\
+         linkup: /proc/self/ns/uts: not a network namespace\n"
+    );
+}
+
+#[test]
+fn usage_errors_exit_2_with_one_line() {
+    let Some(r) = lab(
+        "usage_errors",
+        "for args in '' 'a/b' 'eth0:1' '-n' '--bogus lo' 'lo lo' '-n .. lo'; do
+            linkup $args 2>&1; echo \"status $?\"
+        done
+        linkup --help | head -1; linkup -V",
+    ) else {
+        return;
+    };
+    assert_eq!(
+        r.stdout,
+        "linkup: missing interface name (try 'linkup --help')\nstatus 2\n\
+         linkup: a/b: invalid interface name: may not contain '/' (try 'linkup --help')\nstatus 2\n\
+         linkup: eth0:1: invalid interface name: may not contain ':' (try 'linkup --help')\nstatus 2\n\
+         linkup: missing argument for option '-n' (try 'linkup --help')\nstatus 2\n\
+         linkup: invalid option '--bogus' (try 'linkup --help')\nstatus 2\n\
+         linkup: lo: interface given twice (try 'linkup --help')\nstatus 2\n\
+         linkup: ..: invalid namespace name: may not be \".\" or \"..\" (try 'linkup --help')\nstatus 2\n\
+         Usage: linkup [-n NS] [--down] DEV...\n\
+         linkup (nstools) 0.1.0\n"
+    );
+}
