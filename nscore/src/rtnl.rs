@@ -65,7 +65,8 @@ impl NetlinkError {
     }
 
     fn io(error: io::Error) -> NetlinkError {
-        NetlinkError::from_errno(error.raw_os_error().unwrap_or(libc_eio()))
+        const EIO: i32 = 5;
+        NetlinkError::from_errno(error.raw_os_error().unwrap_or(EIO))
     }
 
     fn malformed() -> NetlinkError {
@@ -74,10 +75,6 @@ impl NetlinkError {
             message: Some("malformed netlink reply".into()),
         }
     }
-}
-
-fn libc_eio() -> i32 {
-    5
 }
 
 impl fmt::Display for NetlinkError {
@@ -255,13 +252,11 @@ pub fn scan(
             NLMSG_NOOP => {}
             NLMSG_ERROR => return Ok(Some(decode_error(flags, payload))),
             NLMSG_DONE => {
-                let errno = payload
-                    .get(0..4)
-                    .map_or(0, |b| i32::from_ne_bytes(b.try_into().unwrap()));
-                return Ok(Some(if errno == 0 {
-                    Ok(())
-                } else {
-                    Err(NetlinkError::from_errno(-errno))
+                // The end of a dump carries the dump's own status.
+                return Ok(Some(match payload.get(0..4).map_or(Some(0), errno_of) {
+                    Some(0) => Ok(()),
+                    Some(errno) => Err(NetlinkError::from_errno(errno)),
+                    None => Err(NetlinkError::malformed()),
                 }));
             }
             _ => each(Reply {
@@ -279,10 +274,11 @@ pub fn decode_error(flags: u16, payload: &[u8]) -> Result<(), NetlinkError> {
     let Some(errno) = payload.get(0..4) else {
         return Err(NetlinkError::malformed());
     };
-    let errno = -i32::from_ne_bytes(errno.try_into().unwrap());
-    if errno == 0 {
-        return Ok(());
-    }
+    let errno = match errno_of(errno) {
+        Some(0) => return Ok(()),
+        Some(errno) => errno,
+        None => return Err(NetlinkError::malformed()),
+    };
     let mut message = None;
     if flags & NLM_F_ACK_TLVS != 0 {
         // After the errno comes the request's header, and its payload too
@@ -306,6 +302,15 @@ pub fn decode_error(flags: u16, payload: &[u8]) -> Result<(), NetlinkError> {
         }
     }
     Err(NetlinkError { errno, message })
+}
+
+/// The errno in a netlink status word (0 or a negated errno); `None` for a
+/// value no kernel sends.
+fn errno_of(word: &[u8]) -> Option<i32> {
+    let status = i32::from_ne_bytes(word.try_into().ok()?);
+    status
+        .checked_neg()
+        .filter(|errno| (0..4096).contains(errno))
 }
 
 /// The attributes (type without its flag bits, value) of a netlink
@@ -455,6 +460,21 @@ mod tests {
         let short = message(NLMSG_ERROR, 0, 7, &[1, 2]);
         assert!(collect(&short, 7).1.unwrap().is_err());
         assert_eq!(collect(&[1, 2, 3], 7), (vec![], None));
+    }
+
+    #[test]
+    fn impossible_status_words_are_malformed_not_a_panic() {
+        // Found by the netlink_reply fuzz target: i32::MIN cannot be negated.
+        let crash = [0, 0, 0, 128, 0, 0, 0, 0, 0, 0, 0, 0, 0, 48, 217, 10];
+        assert_eq!(decode_error(0, &crash), Err(NetlinkError::malformed()));
+        assert_eq!(
+            decode_error(0, &5i32.to_ne_bytes()),
+            Err(NetlinkError::malformed())
+        );
+        let done = message(NLMSG_DONE, NLM_F_MULTI, 3, &i32::MIN.to_ne_bytes());
+        assert_eq!(collect(&done, 3).1, Some(Err(NetlinkError::malformed())));
+        let done = message(NLMSG_DONE, NLM_F_MULTI, 3, &(-16i32).to_ne_bytes());
+        assert_eq!(collect(&done, 3).1, Some(Err(NetlinkError::from_errno(16))));
     }
 
     #[test]
