@@ -1,0 +1,327 @@
+//! `cargo xtask dist`: static release builds of every tool and of the
+//! multi-call binary into `target/dist`, checked static, with a size table.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+
+use crate::{elf, paths};
+
+/// The target the tools ship for.
+pub const MUSL: &str = "x86_64-unknown-linux-musl";
+/// The tools, in the order of the tutorial.
+pub const TOOLS: [&str; 6] = [
+    "nsadd", "nsexec", "vethpair", "ipassign", "linkup", "nsping",
+];
+/// The multi-call binary.
+pub const MULTICALL: &str = "nstools";
+/// Size goals, in KiB.
+const TOOL_GOAL_KIB: u64 = 512;
+const MULTICALL_GOAL_KIB: u64 = 768;
+
+#[derive(Debug, Default)]
+pub struct Options {
+    /// Install links to the multi-call binary, one per tool, here.
+    pub links: Option<PathBuf>,
+    /// Build for the host's glibc with `+crt-static` instead of musl.
+    pub crt_static: bool,
+}
+
+/// What `dist` made.
+pub struct Dist {
+    pub dir: PathBuf,
+}
+
+impl Dist {
+    pub fn binary(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+}
+
+pub fn run(options: &Options) -> Result<Dist> {
+    let target = match options.crt_static {
+        true => glibc_fallback("asked for with --crt-static")?,
+        false => musl_or_fallback()?,
+    };
+    build(&target)?;
+    let built = paths::target_dir().join(&target.triple).join("release");
+    let dir = paths::dist_dir();
+    fs::create_dir_all(&dir).with_context(|| format!("{}", dir.display()))?;
+    let mut sizes = Vec::new();
+    for name in TOOLS.iter().chain([&MULTICALL]) {
+        let to = dir.join(name);
+        // Removed first: a running copy (ETXTBSY) must not stop the update.
+        let _ = fs::remove_file(&to);
+        fs::copy(built.join(name), &to)
+            .with_context(|| format!("copying {} to {}", name, dir.display()))?;
+        let linkage = elf::linkage_of(&to)?;
+        if !linkage.is_static() {
+            bail!("{}: not static: {linkage}", to.display());
+        }
+        sizes.push((*name, fs::metadata(&to)?.len(), linkage));
+    }
+    print!("{}", size_table(&sizes));
+    println!("dist: {} ({})", dir.display(), target.describe());
+    let dist = Dist { dir };
+    if let Some(links) = &options.links {
+        install_links(&dist, links)?;
+        println!(
+            "dist: links to {MULTICALL} for every tool in {}",
+            links.display()
+        );
+    }
+    Ok(dist)
+}
+
+/// The target to build for, and how it is made static.
+struct Target {
+    triple: String,
+    rustflags: Option<&'static str>,
+}
+
+impl Target {
+    fn describe(&self) -> String {
+        match self.rustflags {
+            None => format!("static {}", self.triple),
+            Some(flags) => format!("{}, RUSTFLAGS={flags}", self.triple),
+        }
+    }
+}
+
+fn musl_or_fallback() -> Result<Target> {
+    let musl = Target {
+        triple: MUSL.into(),
+        rustflags: None,
+    };
+    if has_std_for(MUSL) {
+        return Ok(musl);
+    }
+    println!("dist: the {MUSL} target is not installed; + rustup target add {MUSL}");
+    let added = Command::new("rustup")
+        .args(["target", "add", MUSL])
+        .status()
+        .is_ok_and(|s| s.success());
+    if added && has_std_for(MUSL) {
+        return Ok(musl);
+    }
+    glibc_fallback(&format!("cannot install the {MUSL} target with rustup"))
+}
+
+fn glibc_fallback(why: &str) -> Result<Target> {
+    let triple = host_triple()?;
+    let flags = "-C target-feature=+crt-static";
+    eprintln!("**********************************************************************");
+    eprintln!("dist: WARNING: {why}.");
+    eprintln!("dist: WARNING: building static glibc binaries instead ({triple}, {flags}).");
+    eprintln!("dist: WARNING: glibc does not support static linking well (NSS, dlopen),");
+    eprintln!("dist: WARNING: and the binaries are larger. Ship the musl build.");
+    eprintln!("**********************************************************************");
+    Ok(Target {
+        triple,
+        rustflags: Some(flags),
+    })
+}
+
+/// Whether rustc has a standard library for `triple`.
+fn has_std_for(triple: &str) -> bool {
+    let Ok(out) = paths::rustc()
+        .args(["--print", "target-libdir", "--target", triple])
+        .output()
+    else {
+        return false;
+    };
+    let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    out.status.success()
+        && fs::read_dir(dir).is_ok_and(|entries| {
+            entries
+                .flatten()
+                .any(|e| e.file_name().to_string_lossy().starts_with("libstd-"))
+        })
+}
+
+fn host_triple() -> Result<String> {
+    let out = paths::rustc().arg("-vV").output().context("rustc -vV")?;
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("host: "))
+        .map(str::to_string)
+        .context("rustc -vV names no host")
+}
+
+fn build(target: &Target) -> Result<()> {
+    let mut cargo = paths::cargo();
+    cargo.args(["build", "--release", "--bins", "--target", &target.triple]);
+    for name in TOOLS.iter().chain([&MULTICALL]) {
+        cargo.args(["--package", name]);
+    }
+    if let Some(flags) = target.rustflags {
+        // An explicit --target keeps these flags off build scripts.
+        let mut all = std::env::var("RUSTFLAGS").unwrap_or_default();
+        all.push(' ');
+        all.push_str(flags);
+        cargo.env("RUSTFLAGS", all.trim());
+    }
+    println!("dist: + cargo build --release --target {}", target.triple);
+    let status = cargo.status().context("running cargo")?;
+    if !status.success() {
+        bail!("cargo build failed ({status})");
+    }
+    Ok(())
+}
+
+fn goal_kib(name: &str) -> u64 {
+    if name == MULTICALL {
+        MULTICALL_GOAL_KIB
+    } else {
+        TOOL_GOAL_KIB
+    }
+}
+
+/// The size table: bytes, KiB, the goal and whether it is met.
+fn size_table(sizes: &[(&str, u64, elf::Linkage)]) -> String {
+    let mut out = format!(
+        "{:<10} {:>9} {:>8} {:>9}  {}\n",
+        "binary", "bytes", "KiB", "goal KiB", "linkage"
+    );
+    let mut over = Vec::new();
+    for (name, bytes, linkage) in sizes {
+        let goal = goal_kib(name);
+        let mark = if *bytes <= goal * 1024 {
+            ""
+        } else {
+            over.push(*name);
+            "  OVER THE GOAL"
+        };
+        let kib = *bytes as f64 / 1024.0;
+        out.push_str(&format!(
+            "{name:<10} {bytes:>9} {kib:>8.1} {goal:>9}  {linkage}{mark}\n"
+        ));
+    }
+    if !over.is_empty() {
+        out.push_str(&format!(
+            "dist: WARNING: over the size goal: {}\n",
+            over.join(", ")
+        ));
+    }
+    out
+}
+
+/// Puts the multi-call binary in `dir` (unless it is already there) and a
+/// link `TOOL -> nstools` for every tool next to it, so the directory can be
+/// copied as it is. Existing links are replaced; other files are not.
+pub fn install_links(dist: &Dist, dir: &Path) -> Result<()> {
+    fs::create_dir_all(dir).with_context(|| format!("{}", dir.display()))?;
+    let source = dist.binary(MULTICALL);
+    let multicall = dir.join(MULTICALL);
+    let same = fs::canonicalize(dir).ok() == fs::canonicalize(&dist.dir).ok();
+    // Every name is checked before anything changes: nothing half-done.
+    for tool in TOOLS {
+        let link = dir.join(tool);
+        match fs::symlink_metadata(&link) {
+            Ok(m) if m.file_type().is_symlink() => {}
+            Ok(_) if same => bail!(
+                "{}: the single tools live here; choose another directory for links",
+                dir.display()
+            ),
+            Ok(_) => bail!(
+                "{}: exists and is not a link; not replacing it",
+                link.display()
+            ),
+            Err(_) => {}
+        }
+    }
+    if !same {
+        let _ = fs::remove_file(&multicall);
+        fs::copy(&source, &multicall)
+            .with_context(|| format!("copying {} to {}", source.display(), dir.display()))?;
+    }
+    for tool in TOOLS {
+        let link = dir.join(tool);
+        let _ = fs::remove_file(&link);
+        std::os::unix::fs::symlink(MULTICALL, &link)
+            .with_context(|| format!("{}", link.display()))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn linkage() -> elf::Linkage {
+        elf::Linkage {
+            interpreter: None,
+            needed: vec![],
+            pie: true,
+        }
+    }
+
+    #[test]
+    fn size_table_marks_what_is_over_the_goal() {
+        let table = size_table(&[
+            ("nsadd", 512 * 1024, linkage()),
+            ("nsping", 512 * 1024 + 1, linkage()),
+            ("nstools", 700_000, linkage()),
+        ]);
+        let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(
+            lines[1],
+            "nsadd         524288    512.0       512  static-pie"
+        );
+        assert!(lines[2].ends_with("OVER THE GOAL"), "{table}");
+        assert_eq!(
+            lines[3],
+            "nstools       700000    683.6       768  static-pie"
+        );
+        assert_eq!(lines[4], "dist: WARNING: over the size goal: nsping");
+    }
+
+    fn scratch(test: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("xtask-dist-{}-{test}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(dir.join("dist")).unwrap();
+        fs::write(dir.join("dist").join(MULTICALL), b"multicall").unwrap();
+        dir
+    }
+
+    #[test]
+    fn links_point_at_a_copy_of_the_multicall_binary() {
+        let dir = scratch("links");
+        let dist = Dist {
+            dir: dir.join("dist"),
+        };
+        let bin = dir.join("bin");
+        install_links(&dist, &bin).unwrap();
+        install_links(&dist, &bin).unwrap(); // again: links are replaced
+        assert_eq!(fs::read(bin.join(MULTICALL)).unwrap(), b"multicall");
+        for tool in TOOLS {
+            assert_eq!(fs::read_link(bin.join(tool)).unwrap(), Path::new(MULTICALL));
+            assert_eq!(fs::read(bin.join(tool)).unwrap(), b"multicall");
+        }
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn links_never_replace_other_files() {
+        let dir = scratch("others");
+        let dist = Dist {
+            dir: dir.join("dist"),
+        };
+        let bin = dir.join("bin");
+        fs::create_dir_all(&bin).unwrap();
+        fs::write(bin.join("linkup"), b"mine").unwrap();
+        let error = install_links(&dist, &bin).unwrap_err();
+        assert!(error.to_string().contains("not a link"), "{error}");
+        assert_eq!(fs::read(bin.join("linkup")).unwrap(), b"mine");
+        assert!(
+            fs::symlink_metadata(bin.join("nsadd")).is_err(),
+            "nothing half-done"
+        );
+        fs::write(dist.dir.join("nsadd"), b"single").unwrap();
+        assert!(install_links(&dist, &dist.dir).is_err());
+        assert_eq!(fs::read(dist.dir.join("nsadd")).unwrap(), b"single");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,521 @@
+//! `cargo xtask e2e`: the red/blue tutorial with the built binaries, each
+//! command printed before it runs (as `sh -x`), each step checked (with
+//! iproute2 where installed), torn down on failure.
+//!
+//! The lab runs in a child process (a hidden subcommand of xtask): inside a
+//! fresh sandbox by default, where everything it made vanishes with it; on
+//! the real host with `--host`, where this process stays behind to tear the
+//! lab down if the child fails or is interrupted.
+
+use std::ffi::OsString;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Context, Result};
+use nscore::sandbox;
+
+use crate::{dist, paths, reexec};
+
+/// The hidden subcommand that runs the lab itself.
+pub const LAB: &str = "__e2e-lab";
+
+const NAMESPACES: [&str; 2] = ["red", "blue"];
+
+#[derive(Debug, Default)]
+pub struct Options {
+    pub host: bool,
+    pub keep: bool,
+    pub multicall: bool,
+}
+
+pub fn run(options: &Options) -> Result<()> {
+    if options.keep && !options.host {
+        bail!("--keep needs --host: the sandbox vanishes when e2e ends");
+    }
+    if options.host {
+        if !reexec::is_root() {
+            bail!("--host needs root (or run without --host: the sandbox needs no root)");
+        }
+        let there = lab_namespaces();
+        if !there.is_empty() {
+            bail!(
+                "--host: namespace {} already exists; not touching it (remove it: ip netns del {})",
+                there.join(" and "),
+                there.join("; ip netns del ")
+            );
+        }
+    } else if !sandbox::available() {
+        bail!(
+            "cannot make a sandbox here: needs root or unprivileged user namespaces \
+             (sysctl kernel.unprivileged_userns_clone=1, or on Ubuntu \
+             kernel.apparmor_restrict_unprivileged_userns=0); or run as root with --host"
+        );
+    }
+    let dist = dist::run(&dist::Options::default())?;
+    let bin = if options.multicall {
+        let dir = dist.dir.join("multicall");
+        dist::install_links(&dist, &dir)?;
+        dir
+    } else {
+        dist.dir.clone()
+    };
+    println!(
+        "e2e: the red/blue tutorial {}, with {} in {}",
+        if options.host {
+            "on this host"
+        } else {
+            "in a private sandbox (own network and mount namespaces, tmpfs on /run)"
+        },
+        if options.multicall {
+            "links to the multi-call binary"
+        } else {
+            "the single binaries"
+        },
+        bin.display()
+    );
+    let mut lab = reexec::myself(LAB)?;
+    lab.arg(&bin);
+    if options.keep {
+        lab.arg("--keep");
+    }
+    if !options.host {
+        sandbox::isolate(&mut lab);
+    }
+    let _ = std::io::stdout().flush();
+    let ended = reexec::run(lab)?;
+    if options.host {
+        let kept = options.keep && ended.status.success() && ended.signal.is_none();
+        if !kept && !lab_namespaces().is_empty() {
+            Lab::new(bin.clone()).teardown();
+        }
+    }
+    if let Some(status) = ended.interrupted_status() {
+        eprintln!("e2e: interrupted; the lab is gone");
+        std::process::exit(status.into());
+    }
+    if !ended.status.success() {
+        bail!("e2e failed ({})", ended.status);
+    }
+    if options.keep {
+        let nsadd = bin.join("nsadd");
+        println!("e2e: the lab is up (--keep). Look around:");
+        println!("  ip netns list; ip -n red addr show veth-red");
+        println!("  {} -n blue -c 1 10.0.0.1", bin.join("nsping").display());
+        println!("Remove it with:");
+        println!(
+            "  {} -d red blue    (or: ip netns del red; ip netns del blue)",
+            nsadd.display()
+        );
+    }
+    Ok(())
+}
+
+/// Which of the lab's namespaces exist in `/run/netns`.
+fn lab_namespaces() -> Vec<&'static str> {
+    NAMESPACES
+        .into_iter()
+        .filter(|ns| {
+            Path::new(nscore::netns::RUN_DIR)
+                .join(ns)
+                .symlink_metadata()
+                .is_ok()
+        })
+        .collect()
+}
+
+/// What a step is checked with, beyond its exit status.
+enum Check {
+    Namespaces { present: bool },
+    Pair,
+    Address(&'static str, &'static str, &'static str),
+    Up(&'static [(&'static str, &'static str, bool)]),
+    Ping,
+}
+
+/// The tutorial, step by step.
+const STEPS: &[(&[&str], Check)] = &[
+    (
+        &["nsadd", "red", "blue"],
+        Check::Namespaces { present: true },
+    ),
+    (
+        &[
+            "vethpair",
+            "-n",
+            "red",
+            "veth-red",
+            "--peer-netns",
+            "blue",
+            "veth-blue",
+        ],
+        Check::Pair,
+    ),
+    (
+        &["ipassign", "-n", "red", "veth-red", "10.0.0.1/24"],
+        Check::Address("red", "veth-red", "10.0.0.1/24"),
+    ),
+    (
+        &["ipassign", "-n", "blue", "veth-blue", "10.0.0.2/24"],
+        Check::Address("blue", "veth-blue", "10.0.0.2/24"),
+    ),
+    (
+        &["linkup", "-n", "red", "veth-red"],
+        Check::Up(&[("red", "veth-red", false)]),
+    ),
+    (
+        &["linkup", "-n", "blue", "veth-blue"],
+        Check::Up(&[("blue", "veth-blue", true), ("red", "veth-red", true)]),
+    ),
+    (&["nsping", "-n", "red", "-c", "3", "10.0.0.2"], Check::Ping),
+    (
+        &["nsexec", "blue", "nsping", "-c", "3", "10.0.0.1"],
+        Check::Ping,
+    ),
+    (
+        &["nsadd", "-d", "red", "blue"],
+        Check::Namespaces { present: false },
+    ),
+];
+
+/// The hidden subcommand: `__e2e-lab BIN [--keep]`, run inside the sandbox
+/// (or on the host). Tears the lab down itself when a step fails.
+pub fn lab(args: &[OsString]) -> Result<()> {
+    let (bin, keep) = match args {
+        [bin] => (bin, false),
+        [bin, keep] if keep == "--keep" => (bin, true),
+        _ => bail!("usage: xtask {LAB} BIN [--keep]"),
+    };
+    let lab = Lab::new(PathBuf::from(bin));
+    if lab.ip.is_none() {
+        println!("# iproute2 (ip) is not installed: steps are checked by their exit status and the pings");
+    }
+    let steps = if keep {
+        &STEPS[..STEPS.len() - 1]
+    } else {
+        STEPS
+    };
+    for (number, (argv, check)) in steps.iter().enumerate() {
+        let command = argv.join(" ");
+        println!("+ {command}");
+        if let Err(error) = lab.step(argv, check) {
+            println!("e2e: step {} failed: {command}: {error:#}", number + 1);
+            lab.teardown();
+            bail!("step {} failed: {command}", number + 1);
+        }
+    }
+    if keep {
+        println!("e2e: passed: both pings answered; the lab is left up");
+    } else {
+        println!("e2e: passed: both pings answered, nothing left behind");
+    }
+    Ok(())
+}
+
+struct Lab {
+    bin: PathBuf,
+    /// `PATH` with the binaries first (nsexec finds nsping there).
+    path: OsString,
+    ip: Option<PathBuf>,
+}
+
+impl Lab {
+    fn new(bin: PathBuf) -> Lab {
+        let mut dirs = vec![bin.clone()];
+        if let Some(path) = std::env::var_os("PATH") {
+            dirs.extend(std::env::split_paths(&path));
+        }
+        Lab {
+            path: std::env::join_paths(dirs).unwrap_or_default(),
+            ip: paths::which("ip"),
+            bin,
+        }
+    }
+
+    fn step(&self, argv: &[&str], check: &Check) -> Result<()> {
+        let timeout = Duration::from_secs(if matches!(check, Check::Ping) { 30 } else { 10 });
+        let output = self.execute(argv, timeout, true)?;
+        for verified in self.check(check, &output)? {
+            println!("# ok: {verified}");
+        }
+        Ok(())
+    }
+
+    /// Runs one of the tools, echoing its output as it comes and returning
+    /// it; fails on a non-zero status or when it takes too long.
+    fn execute(&self, argv: &[&str], timeout: Duration, echo: bool) -> Result<String> {
+        let _ = std::io::stdout().flush();
+        let mut child = Command::new(self.bin.join(argv[0]))
+            .args(&argv[1..])
+            .env("PATH", &self.path)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .spawn()
+            .with_context(|| format!("cannot run {}", self.bin.join(argv[0]).display()))?;
+        let stdout = child.stdout.take().context("no stdout pipe")?;
+        let reader = thread::spawn(move || {
+            let mut all = String::new();
+            let mut reader = BufReader::new(stdout);
+            let mut line = Vec::new();
+            while reader.read_until(b'\n', &mut line).is_ok_and(|n| n > 0) {
+                let text = String::from_utf8_lossy(&line);
+                if echo {
+                    print!("{text}");
+                    let _ = std::io::stdout().flush();
+                }
+                all.push_str(&text);
+                line.clear();
+            }
+            all
+        });
+        let deadline = Instant::now() + timeout;
+        let status = loop {
+            if let Some(status) = child.try_wait()? {
+                break status;
+            }
+            if Instant::now() >= deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                bail!("no answer after {} s", timeout.as_secs());
+            }
+            thread::sleep(Duration::from_millis(20));
+        };
+        let output = reader
+            .join()
+            .map_err(|_| anyhow!("reading its output failed"))?;
+        if !status.success() {
+            bail!("{status}");
+        }
+        Ok(output)
+    }
+
+    /// Runs `ip ARGS` and returns its output; `None` without iproute2.
+    fn ip(&self, args: &[&str]) -> Result<Option<String>> {
+        let Some(ip) = &self.ip else {
+            return Ok(None);
+        };
+        let out = Command::new(ip).args(args).output().context("running ip")?;
+        if !out.status.success() {
+            bail!(
+                "ip {} failed: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+        }
+        Ok(Some(String::from_utf8_lossy(&out.stdout).into_owned()))
+    }
+
+    /// Checks what a step did; returns what was verified, one a line.
+    fn check(&self, check: &Check, output: &str) -> Result<Vec<String>> {
+        let mut verified = Vec::new();
+        match check {
+            Check::Namespaces { present } => {
+                let wanted = |there: &[String]| {
+                    NAMESPACES
+                        .iter()
+                        .all(|ns| there.iter().any(|n| n == ns) == *present)
+                };
+                let listed = self.execute(&["nsadd", "-l"], Duration::from_secs(10), false)?;
+                let listed: Vec<String> = listed.lines().map(str::to_string).collect();
+                if !wanted(&listed) {
+                    bail!("nsadd -l lists: {}", listed.join(" "));
+                }
+                let state = if *present { "there" } else { "gone" };
+                verified.push(format!("nsadd -l: red and blue {state}"));
+                if let Some(list) = self.ip(&["netns", "list"])? {
+                    let names: Vec<String> = list
+                        .lines()
+                        .filter_map(|l| l.split_whitespace().next())
+                        .map(str::to_string)
+                        .collect();
+                    if !wanted(&names) {
+                        bail!("ip netns list shows: {}", names.join(" "));
+                    }
+                    verified.push(format!("ip netns list: red and blue {state}"));
+                }
+                if !present {
+                    let left = lab_namespaces();
+                    if !left.is_empty() {
+                        bail!("left behind in /run/netns: {}", left.join(" "));
+                    }
+                    verified.push("/run/netns: nothing left".into());
+                }
+            }
+            Check::Pair => {
+                let (Some(red), Some(blue)) = (
+                    self.ip(&["-n", "red", "-o", "-d", "link", "show", "veth-red"])?,
+                    self.ip(&["-n", "blue", "-o", "-d", "link", "show", "veth-blue"])?,
+                ) else {
+                    return Ok(verified);
+                };
+                let (red_index, red_peer) = link_indexes(&red, "veth-red")?;
+                let (blue_index, blue_peer) = link_indexes(&blue, "veth-blue")?;
+                for (text, name, other) in [(&red, "veth-red", "blue"), (&blue, "veth-blue", "red")]
+                {
+                    if !text.split_whitespace().any(|w| w == "veth") {
+                        bail!("{name} is not a veth: {}", text.trim());
+                    }
+                    if !text.contains(&format!(" link-netns {other} ")) {
+                        bail!("the peer of {name} is not in {other}: {}", text.trim());
+                    }
+                }
+                if red_peer != blue_index || blue_peer != red_index {
+                    bail!("veth-red@if{red_peer} and veth-blue@if{blue_peer} are not each other's peer");
+                }
+                verified.push(format!(
+                    "ip -d link: veth-red@if{red_peer} in red, veth-blue@if{blue_peer} in blue: one veth pair"
+                ));
+            }
+            Check::Address(ns, dev, address) => {
+                let Some(out) = self.ip(&["-n", ns, "-o", "addr", "show", "dev", dev])? else {
+                    return Ok(verified);
+                };
+                let family = if address.contains(':') {
+                    "inet6"
+                } else {
+                    "inet"
+                };
+                let found = out.lines().any(|l| {
+                    let mut words = l.split_whitespace().skip_while(|w| *w != family).skip(1);
+                    words.next() == Some(address)
+                });
+                if !found {
+                    bail!(
+                        "ip -n {ns} addr shows no {address} on {dev}: {}",
+                        out.trim()
+                    );
+                }
+                verified.push(format!("ip -n {ns} -o addr: {dev} {family} {address}"));
+            }
+            Check::Up(links) => {
+                if self.ip.is_none() {
+                    return Ok(verified);
+                }
+                for &(ns, dev, lower_up) in *links {
+                    let wanted: &[&str] = if lower_up {
+                        &["UP", "LOWER_UP"]
+                    } else {
+                        &["UP"]
+                    };
+                    // The carrier follows the peer; give the kernel a moment.
+                    let deadline = Instant::now() + Duration::from_secs(2);
+                    loop {
+                        let out = self
+                            .ip(&["-n", ns, "-o", "link", "show", dev])?
+                            .unwrap_or_default();
+                        let flags = link_flags(&out);
+                        if wanted.iter().all(|w| flags.contains(w)) {
+                            verified.push(format!("ip -n {ns} link: {dev} <{}>", flags.join(",")));
+                            break;
+                        }
+                        if Instant::now() >= deadline {
+                            bail!(
+                                "{dev} in {ns} is not {}: <{}>",
+                                wanted.join(","),
+                                flags.join(",")
+                            );
+                        }
+                        thread::sleep(Duration::from_millis(50));
+                    }
+                }
+            }
+            Check::Ping => {
+                let summary = output
+                    .lines()
+                    .find(|l| l.contains("packets transmitted"))
+                    .context("no ping statistics in the output")?;
+                if !summary.starts_with("3 packets transmitted, 3 received,") {
+                    bail!("not every echo answered: {summary}");
+                }
+                verified.push(summary.to_string());
+            }
+        }
+        Ok(verified)
+    }
+
+    /// Deletes whatever is left of the lab, saying how it goes.
+    fn teardown(&self) {
+        let left = lab_namespaces();
+        if left.is_empty() {
+            println!("e2e: teardown: nothing to remove");
+            return;
+        }
+        let mut argv = vec!["nsadd", "-d", "-f"];
+        argv.extend(&left);
+        println!("e2e: teardown: + {}", argv.join(" "));
+        if let Err(error) = self.execute(&argv, Duration::from_secs(10), true) {
+            println!("e2e: teardown: nsadd failed ({error:#})");
+            for ns in lab_namespaces() {
+                println!("e2e: teardown: + ip netns del {ns}");
+                let _ = self.ip(&["netns", "del", ns]);
+            }
+        }
+        let left = lab_namespaces();
+        if !left.is_empty() {
+            println!(
+                "e2e: teardown: could not remove {}; do it by hand: ip netns del {}",
+                left.join(" "),
+                left.join("; ip netns del ")
+            );
+        }
+    }
+}
+
+/// `IDX: NAME@ifPEER: ...` from `ip -o link show`: the index and the peer's.
+fn link_indexes(line: &str, name: &str) -> Result<(u32, u32)> {
+    let parse = || -> Option<(u32, u32)> {
+        let mut words = line.split_whitespace();
+        let index = words.next()?.strip_suffix(':')?.parse().ok()?;
+        let link = words.next()?.strip_suffix(':')?;
+        let peer = link.strip_prefix(name)?.strip_prefix("@if")?.parse().ok()?;
+        Some((index, peer))
+    };
+    parse().ok_or_else(|| anyhow!("ip shows no {name}@ifN link: {}", line.trim()))
+}
+
+/// The flags of `ip -o link show`: `<BROADCAST,MULTICAST,UP,LOWER_UP>`.
+fn link_flags(line: &str) -> Vec<&str> {
+    line.split_once('<')
+        .and_then(|(_, rest)| rest.split_once('>'))
+        .map(|(flags, _)| flags.split(',').collect())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RED: &str = "2: veth-red@if5: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue \
+        state UP mode DEFAULT group default qlen 1000\\    link/ether 32:e4:8a:71:d8:f5 brd \
+        ff:ff:ff:ff:ff:ff link-netns blue\n";
+
+    #[test]
+    fn indexes_of_a_veth_end() {
+        assert_eq!(link_indexes(RED, "veth-red").unwrap(), (2, 5));
+        assert!(link_indexes(RED, "veth-blue").is_err());
+        assert!(link_indexes("2: veth-red: <UP>", "veth-red").is_err());
+        assert!(link_indexes("", "veth-red").is_err());
+    }
+
+    #[test]
+    fn flags_of_a_link() {
+        assert_eq!(
+            link_flags(RED),
+            ["BROADCAST", "MULTICAST", "UP", "LOWER_UP"]
+        );
+        assert!(link_flags("garbage").is_empty());
+    }
+
+    #[test]
+    fn the_steps_are_the_tutorial() {
+        let commands: Vec<String> = STEPS.iter().map(|(argv, _)| argv.join(" ")).collect();
+        assert_eq!(commands.first().unwrap(), "nsadd red blue");
+        assert_eq!(commands.last().unwrap(), "nsadd -d red blue");
+        let tools: Vec<&str> = STEPS.iter().map(|(argv, _)| argv[0]).collect();
+        for tool in dist::TOOLS {
+            assert!(tools.contains(&tool), "{tool} is not in the e2e steps");
+        }
+    }
+}

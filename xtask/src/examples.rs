@@ -1,0 +1,73 @@
+//! `cargo xtask examples`: `examples/redblue.mk` and `examples/redblue.sh`
+//! run against the built binaries, each inside a fresh sandbox.
+
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+use nscore::sandbox;
+
+use crate::{dist, paths, reexec};
+
+/// The Makefile: `up` twice (idempotent), `ping`, `down` twice (nothing to
+/// remove is fine), and nothing may be left.
+const MAKEFILE: &str = r#"
+set -eux
+make -f examples/redblue.mk BIN="$BIN" up
+make -f examples/redblue.mk BIN="$BIN" up
+make -f examples/redblue.mk BIN="$BIN" ping
+make -f examples/redblue.mk BIN="$BIN" down
+make -f examples/redblue.mk BIN="$BIN" down
+test -z "$(ls /run/netns)"
+"#;
+
+/// The script: it must succeed and leave nothing; and with a failing
+/// `nsping` it must fail and its trap must still leave nothing.
+const SCRIPT: &str = r#"
+set -eux
+sh examples/redblue.sh
+test -z "$(ls /run/netns)"
+mkdir /run/broken
+for tool in nsadd nsexec vethpair ipassign linkup; do ln -s "$BIN/$tool" /run/broken/; done
+printf '#!/bin/sh\necho "nsping: broken on purpose" >&2\nexit 1\n' >/run/broken/nsping
+chmod +x /run/broken/nsping
+if BIN=/run/broken sh examples/redblue.sh; then
+    echo "redblue.sh succeeded with a broken nsping" >&2
+    exit 1
+fi
+test -z "$(ls /run/netns)"
+"#;
+
+pub fn run() -> Result<()> {
+    if paths::which("make").is_none() {
+        bail!("make is not installed (apt-get install make)");
+    }
+    let dist = dist::run(&dist::Options::default())?;
+    for (name, script) in [
+        ("examples/redblue.mk", MAKEFILE),
+        ("examples/redblue.sh", SCRIPT),
+    ] {
+        println!("examples: {name} in a sandbox");
+        in_sandbox(script, &dist.dir).with_context(|| format!("{name} failed"))?;
+    }
+    println!("examples: passed");
+    Ok(())
+}
+
+fn in_sandbox(script: &str, bin: &Path) -> Result<()> {
+    let mut shell = Command::new("/bin/sh");
+    shell
+        .arg("-c")
+        .arg(script)
+        .current_dir(paths::root())
+        .env("BIN", bin);
+    sandbox::isolate(&mut shell);
+    let ended = reexec::run(shell)?;
+    if let Some(status) = ended.interrupted_status() {
+        std::process::exit(status.into());
+    }
+    if !ended.status.success() {
+        bail!("{}", ended.status);
+    }
+    Ok(())
+}

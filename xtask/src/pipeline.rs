@@ -1,0 +1,315 @@
+//! The red/blue tutorial as a list of commands, run without a shell: each
+//! tool is a child process started by path from `/bin`. Used by
+//! `cargo xtask chroot` (inside a chroot holding only the tools) and by the
+//! `/init` of `cargo xtask vm` (compiled into it with `#[path]`), so this file
+//! needs nothing but std.
+
+use std::io::{Read, Write};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// What a step's output must show besides exit status 0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// Nothing more.
+    Success,
+    /// A ping whose statistics show this many packets sent and as many received.
+    Replies(u32),
+    /// Nothing at all on stdout (e.g. `nsadd -l` once everything is gone).
+    NoOutput,
+}
+
+/// One command of the tutorial.
+#[derive(Debug, Clone, Copy)]
+pub struct Step {
+    /// How a failure is reported: "the step NAME failed".
+    pub name: &'static str,
+    pub argv: &'static [&'static str],
+    pub expect: Expect,
+}
+
+/// The tutorial, in order, with the tools in `/bin`.
+pub const STEPS: &[Step] = &[
+    Step {
+        name: "create red and blue",
+        argv: &["/bin/nsadd", "red", "blue"],
+        expect: Expect::Success,
+    },
+    Step {
+        name: "veth cable red-blue",
+        argv: &["/bin/vethpair", "-n", "red", "veth-red", "--peer-netns", "blue", "veth-blue"],
+        expect: Expect::Success,
+    },
+    Step {
+        name: "address on veth-red",
+        argv: &["/bin/ipassign", "-n", "red", "veth-red", "10.0.0.1/24"],
+        expect: Expect::Success,
+    },
+    Step {
+        name: "address on veth-blue",
+        argv: &["/bin/ipassign", "-n", "blue", "veth-blue", "10.0.0.2/24"],
+        expect: Expect::Success,
+    },
+    Step {
+        name: "veth-red up",
+        argv: &["/bin/linkup", "-n", "red", "veth-red"],
+        expect: Expect::Success,
+    },
+    Step {
+        name: "veth-blue up",
+        argv: &["/bin/linkup", "-n", "blue", "veth-blue"],
+        expect: Expect::Success,
+    },
+    Step {
+        name: "ping red -> blue",
+        argv: &["/bin/nsping", "-n", "red", "-c", "3", "-i", "0.2", "10.0.0.2"],
+        expect: Expect::Replies(3),
+    },
+    Step {
+        name: "ping blue -> red",
+        argv: &["/bin/nsping", "-n", "blue", "-c", "3", "-i", "0.2", "10.0.0.1"],
+        expect: Expect::Replies(3),
+    },
+    Step {
+        name: "ping through nsexec",
+        argv: &["/bin/nsexec", "red", "/bin/nsping", "-c", "1", "10.0.0.2"],
+        expect: Expect::Replies(1),
+    },
+    Step {
+        name: "tear down red and blue",
+        argv: &["/bin/nsadd", "-d", "red", "blue"],
+        expect: Expect::Success,
+    },
+    Step {
+        name: "nothing left behind",
+        argv: &["/bin/nsadd", "-l"],
+        expect: Expect::NoOutput,
+    },
+];
+
+/// The tool binaries the steps call, as named in `/bin`.
+pub const TOOLS: [&str; 6] = ["nsadd", "nsexec", "vethpair", "ipassign", "linkup", "nsping"];
+
+/// How long one step may take before it is killed and counted as failed.
+pub const STEP_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A step that did not do what it should.
+#[derive(Debug)]
+pub struct Failure {
+    pub step: &'static str,
+    pub why: String,
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "step \"{}\" failed: {}", self.step, self.why)
+    }
+}
+
+impl std::error::Error for Failure {}
+
+/// Runs every step, printing `+ COMMAND` and then what it printed, and
+/// returns one summary line per ping ("ping red -> blue: 3 packets
+/// transmitted, 3 received, ..."), or the first step that failed.
+pub fn run(steps: &[Step]) -> Result<Vec<String>, Failure> {
+    let mut pings = Vec::new();
+    for step in steps {
+        let output = run_step(step)?;
+        check(step, &output).map_err(|why| Failure {
+            step: step.name,
+            why,
+        })?;
+        if let Expect::Replies(_) = step.expect {
+            let mut summary = format!("{}: {}", step.name, statistics(&output.stdout).unwrap_or(""));
+            if let Some(rtt) = output.stdout.lines().find(|l| l.starts_with("rtt ")) {
+                summary.push_str("; ");
+                summary.push_str(rtt);
+            }
+            pings.push(summary);
+        }
+    }
+    Ok(pings)
+}
+
+/// What a finished step did.
+#[derive(Debug, Default)]
+pub struct Output {
+    /// The exit code, or None when killed by a signal.
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+fn run_step(step: &Step) -> Result<Output, Failure> {
+    let fail = |why: String| Failure {
+        step: step.name,
+        why,
+    };
+    println!("+ {}", step.argv.join(" "));
+    let _ = std::io::stdout().flush();
+    let mut child = Command::new(step.argv[0])
+        .args(&step.argv[1..])
+        .env_clear()
+        .env("PATH", "/bin")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| fail(format!("cannot run {}: {e}", step.argv[0])))?;
+    // Read both pipes on threads so neither can fill up and stall the child.
+    let stdout = drain(child.stdout.take());
+    let stderr = drain(child.stderr.take());
+    let started = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if started.elapsed() > STEP_TIMEOUT => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(fail(format!("still running after {}s; killed", STEP_TIMEOUT.as_secs())));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(5)),
+            Err(e) => return Err(fail(format!("waiting for {}: {e}", step.argv[0]))),
+        }
+    };
+    let output = Output {
+        code: status.code(),
+        stdout: stdout.join().unwrap_or_default(),
+        stderr: stderr.join().unwrap_or_default(),
+    };
+    print!("{}", output.stdout);
+    eprint!("{}", output.stderr);
+    let _ = std::io::stdout().flush();
+    Ok(output)
+}
+
+fn drain(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_end(&mut bytes);
+        }
+        String::from_utf8_lossy(&bytes).into_owned()
+    })
+}
+
+/// Whether `output` is what `step` must produce; if not, why.
+pub fn check(step: &Step, output: &Output) -> Result<(), String> {
+    match output.code {
+        Some(0) => {}
+        Some(code) => {
+            let said = output.stderr.lines().last().unwrap_or("").trim();
+            return Err(if said.is_empty() {
+                format!("exit status {code}")
+            } else {
+                format!("exit status {code}: {said}")
+            });
+        }
+        None => return Err("killed by a signal".into()),
+    }
+    match step.expect {
+        Expect::Success => Ok(()),
+        Expect::NoOutput if output.stdout.is_empty() => Ok(()),
+        Expect::NoOutput => Err(format!("expected no output, got {:?}", output.stdout.trim_end())),
+        Expect::Replies(count) => {
+            let stats = statistics(&output.stdout).ok_or("no ping statistics in the output")?;
+            let want = format!("{count} packets transmitted, {count} received,");
+            if stats.starts_with(&want) {
+                Ok(())
+            } else {
+                Err(format!("expected \"{want}\", got \"{stats}\""))
+            }
+        }
+    }
+}
+
+/// The "N packets transmitted, M received, ..." line of ping's output.
+fn statistics(stdout: &str) -> Option<&str> {
+    stdout.lines().find(|l| l.contains(" packets transmitted, "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ping() -> Step {
+        Step {
+            name: "ping",
+            argv: &["/bin/nsping", "-c", "3", "10.0.0.2"],
+            expect: Expect::Replies(3),
+        }
+    }
+
+    fn output(code: Option<i32>, stdout: &str, stderr: &str) -> Output {
+        Output {
+            code,
+            stdout: stdout.into(),
+            stderr: stderr.into(),
+        }
+    }
+
+    const ANSWERED: &str = "PING 10.0.0.2 (10.0.0.2) 56(84) bytes of data.\n\
+        64 bytes from 10.0.0.2: icmp_seq=1 ttl=64 time=0.045 ms\n\n\
+        --- 10.0.0.2 ping statistics ---\n\
+        3 packets transmitted, 3 received, 0% packet loss, time 402ms\n\
+        rtt min/avg/max/mdev = 0.041/0.046/0.052/0.004 ms\n";
+
+    #[test]
+    fn a_ping_must_be_answered_every_time() {
+        assert_eq!(check(&ping(), &output(Some(0), ANSWERED, "")), Ok(()));
+        let lost = ANSWERED.replace("3 received, 0%", "2 received, 33%");
+        let why = check(&ping(), &output(Some(0), &lost, "")).unwrap_err();
+        assert!(why.contains("2 received"), "{why}");
+        let why = check(&ping(), &output(Some(0), "", "")).unwrap_err();
+        assert_eq!(why, "no ping statistics in the output");
+    }
+
+    #[test]
+    fn a_failed_command_is_reported_with_its_last_error_line() {
+        let step = STEPS[0];
+        let why = check(&step, &output(Some(1), "", "nsadd: red: File exists\n")).unwrap_err();
+        assert_eq!(why, "exit status 1: nsadd: red: File exists");
+        assert_eq!(check(&step, &output(Some(2), "", "")).unwrap_err(), "exit status 2");
+        assert_eq!(check(&step, &output(None, "", "")).unwrap_err(), "killed by a signal");
+    }
+
+    #[test]
+    fn nothing_left_means_no_output() {
+        let last = STEPS[STEPS.len() - 1];
+        assert_eq!(last.expect, Expect::NoOutput);
+        assert_eq!(check(&last, &output(Some(0), "", "")), Ok(()));
+        assert!(check(&last, &output(Some(0), "red\n", "")).is_err());
+    }
+
+    #[test]
+    fn every_step_calls_a_tool_in_bin() {
+        for step in STEPS {
+            let tool = step.argv[0].strip_prefix("/bin/").unwrap();
+            assert!(TOOLS.contains(&tool), "{}", step.name);
+        }
+    }
+
+    #[test]
+    fn steps_run_and_report_the_first_failure() {
+        let steps = [
+            Step {
+                name: "true",
+                argv: &["/bin/true"],
+                expect: Expect::Success,
+            },
+            Step {
+                name: "false",
+                argv: &["/bin/false"],
+                expect: Expect::Success,
+            },
+            Step {
+                name: "never",
+                argv: &["/nonexistent"],
+                expect: Expect::Success,
+            },
+        ];
+        let failure = run(&steps).unwrap_err();
+        assert_eq!(failure.step, "false");
+        assert_eq!(failure.to_string(), "step \"false\" failed: exit status 1");
+    }
+}
