@@ -1,0 +1,179 @@
+//! Adding and removing the addresses: one request per address, after one
+//! lookup of the interface. Either every address is added (or removed) or,
+//! when one fails, the system is left as it was.
+
+use anyhow::anyhow;
+use nscore::cli::quote;
+use nscore::link::{self, is_no_device, no_such_interface, Link};
+use nscore::netns::Where;
+use nscore::rtnl::{NetlinkError, Rtnl, NLM_F_CREATE, NLM_F_EXCL, RTM_DELADDR, RTM_NEWADDR};
+
+use crate::address::{Address, Extras};
+use crate::options::{Mode, Request};
+use crate::present;
+
+const EEXIST: i32 = 17;
+const EADDRNOTAVAIL: i32 = 99;
+
+struct Device<'a> {
+    link: Link,
+    ns: Where<'a>,
+}
+
+pub fn assign(request: &Request) -> anyhow::Result<()> {
+    let ns = Where(request.netns.as_deref());
+    let mut rtnl = link::socket(request.netns.as_deref())?;
+    let name = &request.device;
+    let link = match link::get(&mut rtnl, name) {
+        Ok(Some(link)) => link,
+        // Removing from an interface that is gone: its addresses are too.
+        Ok(None) if request.mode == (Mode::Delete { force: true }) => return Ok(()),
+        Ok(None) => return Err(no_such_interface(name, ns)),
+        Err(e) => {
+            return Err(anyhow!(
+                "{}: cannot look up interface{ns}: {e}",
+                quote(name)
+            ))
+        }
+    };
+    let device = Device { link, ns };
+    match request.mode {
+        Mode::Add { exist_ok, extras } => {
+            add_all(&mut rtnl, &device, &request.addresses, exist_ok, extras)
+        }
+        Mode::Delete { force } => delete_all(&mut rtnl, &device, &request.addresses, force),
+    }
+}
+
+fn add_all(
+    rtnl: &mut Rtnl,
+    device: &Device<'_>,
+    addresses: &[Address],
+    exist_ok: bool,
+    extras: Extras,
+) -> anyhow::Result<()> {
+    let mut added: Vec<&Address> = Vec::new();
+    for address in addresses {
+        match add(rtnl, device, address, exist_ok, extras) {
+            Ok(true) => added.push(address),
+            Ok(false) => {}
+            Err(e) => {
+                for address in added.iter().rev() {
+                    let exact = Address {
+                        prefix_given: true,
+                        ..(*address).clone()
+                    };
+                    let _ = rtnl.ack(RTM_DELADDR, 0, &exact.delete_request(device.link.index));
+                }
+                return Err(e);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Adds one address; Ok(false) when it was there already and that is fine.
+fn add(
+    rtnl: &mut Rtnl,
+    device: &Device<'_>,
+    address: &Address,
+    exist_ok: bool,
+    extras: Extras,
+) -> anyhow::Result<bool> {
+    let request = address.add_request(device.link.index, extras);
+    let error = match rtnl.ack(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, &request) {
+        Ok(()) => return Ok(true),
+        Err(error) => error,
+    };
+    if error.errno != EEXIST {
+        return Err(failure(address, "cannot add to", device, &error));
+    }
+    if !exist_ok {
+        return Err(fact(address, "already assigned to", device));
+    }
+    // IPv4 says EEXIST only for the same address and prefix length; IPv6
+    // for the same address whatever its length, so look at that.
+    if address.ip.is_ipv6() {
+        let present = present::on(rtnl, device.link.index)
+            .map_err(|e| failure(address, "cannot list the addresses of", device, &e))?;
+        if let Some(other) = present.iter().find(|p| p.local == address.ip) {
+            if other.prefix != address.prefix {
+                return Err(anyhow!(
+                    "{}: already assigned to {}{} as {}/{}",
+                    quote(&address.text),
+                    quote(&device.link.name),
+                    device.ns,
+                    other.local,
+                    other.prefix
+                ));
+            }
+        }
+    }
+    Ok(false)
+}
+
+fn delete_all(
+    rtnl: &mut Rtnl,
+    device: &Device<'_>,
+    addresses: &[Address],
+    force: bool,
+) -> anyhow::Result<()> {
+    if !force && addresses.len() > 1 {
+        // Check first that every one is there, so that a missing one
+        // leaves the others in place.
+        let present = present::on(rtnl, device.link.index)
+            .map_err(|e| failure(&addresses[0], "cannot list the addresses of", device, &e))?;
+        for address in addresses {
+            if !present
+                .iter()
+                .any(|p| address.matches(p.local, p.address, p.prefix))
+            {
+                return Err(not_assigned(address, device));
+            }
+        }
+    }
+    for address in addresses {
+        let request = address.delete_request(device.link.index);
+        match rtnl.ack(RTM_DELADDR, 0, &request) {
+            Ok(()) => {}
+            Err(e) if e.errno == EADDRNOTAVAIL && force => {}
+            Err(e) if e.errno == EADDRNOTAVAIL => return Err(not_assigned(address, device)),
+            Err(e) if is_no_device(&e) && force => {}
+            Err(e) => return Err(failure(address, "cannot remove from", device, &e)),
+        }
+    }
+    Ok(())
+}
+
+/// `10.0.0.1/24: already assigned to veth-red in namespace "red"`.
+fn fact(address: &Address, what: &str, device: &Device<'_>) -> anyhow::Error {
+    anyhow!(
+        "{}: {what} {}{}",
+        quote(&address.text),
+        quote(&device.link.name),
+        device.ns
+    )
+}
+
+/// `10.0.0.9/24: not assigned to veth-red in namespace "red"`; an IPv6
+/// address without /LEN was looked for as /128, which the message says.
+fn not_assigned(address: &Address, device: &Device<'_>) -> anyhow::Error {
+    let error = fact(address, "not assigned to", device);
+    if address.ip.is_ipv6() && !address.prefix_given {
+        return anyhow!("{error} as {}/128", address.ip);
+    }
+    error
+}
+
+/// `10.0.0.1/24: cannot add to veth-red in namespace "red": why (ext ack)`.
+fn failure(
+    address: &Address,
+    what: &str,
+    device: &Device<'_>,
+    error: &NetlinkError,
+) -> anyhow::Error {
+    if is_no_device(error) {
+        return no_such_interface(&device.link.name, device.ns);
+    }
+    anyhow!("{}: {error}", fact(address, what, device))
+}

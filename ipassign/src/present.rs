@@ -1,0 +1,105 @@
+//! The addresses an interface has, read from one RTM_GETADDR dump: only
+//! the few fields needed to tell whether a given address is among them.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use nscore::message::{ifaddrmsg, Message};
+use nscore::rtnl::{attributes, NetlinkError, Rtnl, NLM_F_DUMP, RTM_GETADDR, RTM_NEWADDR};
+
+use crate::address::{IFA_ADDRESS, IFA_LOCAL};
+
+/// One address as the kernel reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Present {
+    /// The interface's own address.
+    pub local: IpAddr,
+    /// The peer's address on point-to-point links; else `local` again.
+    pub address: IpAddr,
+    pub prefix: u8,
+}
+
+/// Every address on interface `index`.
+pub fn on(rtnl: &mut Rtnl, index: u32) -> Result<Vec<Present>, NetlinkError> {
+    let mut found = Vec::new();
+    let request = Message::new(&ifaddrmsg(0, 0, 0, 0, index));
+    rtnl.request(RTM_GETADDR, NLM_F_DUMP, &request, |reply| {
+        if reply.kind == RTM_NEWADDR {
+            if let Some(present) = parse(reply.payload, index) {
+                found.push(present);
+            }
+        }
+    })?;
+    Ok(found)
+}
+
+/// Reads one RTM_NEWADDR payload; None when it is for another interface
+/// or not an address we can read.
+fn parse(payload: &[u8], index: u32) -> Option<Present> {
+    let header = payload.get(..8)?;
+    if u32::from_ne_bytes(header[4..8].try_into().ok()?) != index {
+        return None;
+    }
+    let prefix = header[1];
+    let (mut local, mut address) = (None, None);
+    for (kind, value) in attributes(&payload[8..]) {
+        match kind {
+            IFA_LOCAL => local = ip(value),
+            IFA_ADDRESS => address = ip(value),
+            _ => {}
+        }
+    }
+    let local = local.or(address)?;
+    Some(Present {
+        local,
+        address: address.unwrap_or(local),
+        prefix,
+    })
+}
+
+fn ip(value: &[u8]) -> Option<IpAddr> {
+    match value.len() {
+        4 => Some(IpAddr::V4(Ipv4Addr::from(<[u8; 4]>::try_from(value).ok()?))),
+        16 => Some(IpAddr::V6(Ipv6Addr::from(
+            <[u8; 16]>::try_from(value).ok()?,
+        ))),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replies_for_our_interface_are_read() {
+        let mut m = Message::new(&ifaddrmsg(2, 24, 0, 0, 5));
+        m.put(IFA_ADDRESS, &[10, 0, 0, 1])
+            .put(IFA_LOCAL, &[10, 0, 0, 1]);
+        let ten = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1));
+        assert_eq!(
+            parse(m.bytes(), 5),
+            Some(Present {
+                local: ten,
+                address: ten,
+                prefix: 24
+            })
+        );
+        assert_eq!(parse(m.bytes(), 6), None);
+        assert_eq!(parse(&m.bytes()[..6], 5), None);
+    }
+
+    #[test]
+    fn ipv6_replies_carry_only_the_address() {
+        let mut m = Message::new(&ifaddrmsg(10, 64, 0, 0, 5));
+        let fd = "fd00::1".parse::<Ipv6Addr>().unwrap();
+        m.put(IFA_ADDRESS, &fd.octets()).put(9, &[0; 4]);
+        let p = parse(m.bytes(), 5).unwrap();
+        assert_eq!(
+            (p.local, p.address, p.prefix),
+            (IpAddr::V6(fd), IpAddr::V6(fd), 64)
+        );
+        let mut odd = Message::new(&ifaddrmsg(10, 64, 0, 0, 5));
+        odd.put(IFA_ADDRESS, &[1, 2, 3]);
+        assert_eq!(parse(odd.bytes(), 5), None);
+    }
+}
