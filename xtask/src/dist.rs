@@ -278,6 +278,14 @@ mod tests {
         assert_eq!(lines[4], "dist: WARNING: over the size goal: nsping");
     }
 
+    #[test]
+    fn the_musl_std_is_found_and_a_missing_one_is_not() {
+        // CI installs the target (rustup target add x86_64-unknown-linux-musl).
+        assert!(has_std_for(MUSL));
+        assert!(!has_std_for("x86_64-unknown-linux-nonexistent"));
+        assert!(host_triple().unwrap().contains('-'));
+    }
+
     fn scratch(test: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!("xtask-dist-{}-{test}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
