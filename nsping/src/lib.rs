@@ -1,9 +1,215 @@
-//! nsping (being written).
+//! nsping: ICMP echo (IPv4 and IPv6) from inside any network namespace,
+//! printing what iputils ping prints and exiting as it does: 0 with a reply
+//! (with `-c` and `-w` both: COUNT replies), 1 with fewer, 2 on any other
+//! error.
+
+mod format;
+mod json;
+mod options;
+mod packet;
+mod ping;
+mod resolve;
+mod signals;
+mod socket;
+mod stats;
+mod sys;
 
 use std::ffi::OsString;
+use std::io::Write;
 use std::process::ExitCode;
 
-pub fn main(_args: impl IntoIterator<Item = OsString>) -> ExitCode {
-    eprintln!("nsping: not implemented yet");
-    ExitCode::from(1)
+use anyhow::anyhow;
+use nscore::cli::{self, Tool};
+
+use crate::options::{Command, Family, Options};
+
+const HELP: &str = "\
+Usage: nsping [-n NS] [OPTION]... HOST
+
+Send ICMP echo requests to HOST (an IPv4 or IPv6 address, or a name from
+/etc/hosts or the resolver) and print the replies as iputils ping does.
+
+  -n, --netns NS     ping from inside network namespace NS (a name under
+                     /run/netns or a path such as /proc/PID/ns/net)
+  -c COUNT           stop after COUNT replies (after COUNT sends without -w)
+  -i SECONDS         wait SECONDS between sends (default 1; at least 0.002
+                     unless root)
+  -W SECONDS         with no reply at all, wait this long after the last send
+                     (default 10)
+  -w SECONDS         stop after SECONDS whatever happens
+  -q                 print only the first line and the summary
+  -s SIZE            send SIZE bytes of payload (default 56)
+  -t TTL             send with this time to live / hop limit
+  -D                 print a [UNIX-TIME] before each line
+  -O                 say when a probe is still unanswered at the next send
+  -I IFACE|ADDRESS   send through this interface, or from this address
+  -f                 flood: send as fast as replies come (root only)
+  -4, -6             use IPv4 / IPv6 only
+      --json         one JSON object a line: reply, error, timeout, then a
+                     summary (times in integer nanoseconds)
+      --max-loss PCT exit 1 when more than PCT percent of probes were lost
+      --max-rtt MS   exit 1 when a reply took longer than MS milliseconds
+  -h, --help         print this help
+  -V, --version      print the version
+
+Output is always numeric (as 'ping -n'). SIGINT ends the run with the
+summary; SIGQUIT prints the running figures on stderr.
+Exit status: 0 replies received, 1 too few replies (or a --max-* limit
+broken), 2 any other error.
+";
+
+/// iputils' MINUSERINTERVAL: the shortest interval without privileges.
+const MIN_USER_INTERVAL_MS: u64 = 2;
+
+pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let mut tool = Tool::new("nsping", HELP);
+    tool.usage_status = 2;
+    tool.failure_status = 2;
+    tool.run(|| run(&tool, args))
+}
+
+fn run(tool: &Tool, args: impl IntoIterator<Item = OsString>) -> anyhow::Result<ExitCode> {
+    let mut args = args.into_iter();
+    args.next();
+    let mut o = match options::parse(args)? {
+        Command::Help => return tool.print_help(),
+        Command::Version => return tool.print_version(),
+        Command::Run(o) => *o,
+    };
+    let root = rustix::process::getuid().is_root();
+    if o.flood && !o.interval_given {
+        o.interval_ms = 0;
+    }
+    if !root && o.interval_ms < MIN_USER_INTERVAL_MS {
+        return Err(anyhow!(
+            "cannot flood; minimal interval allowed for user is {MIN_USER_INTERVAL_MS}ms"
+        ));
+    }
+    if let Some(ns) = &o.netns {
+        nscore::netns::enter(ns)?;
+    }
+    let target = resolve::resolve(&o.host, o.family)?;
+    let family = match target.addr {
+        std::net::IpAddr::V4(_) => Family::V4,
+        std::net::IpAddr::V6(_) => Family::V6,
+    };
+    if family == Family::V4 && o.size > options::MAX_SIZE_V4 {
+        return Err(cli::usage(format!(
+            "invalid value for -s: {} (at most {} over IPv4)",
+            o.size,
+            options::MAX_SIZE_V4
+        )));
+    }
+    let sock = socket::open(family)?;
+    let prepared = socket::prepare(&sock, &o, &target)?;
+    let signals = signals::Signals::install()
+        .map_err(|e| anyhow!("cannot set signal handlers: {}", cli::io_reason(&e)))?;
+
+    let mut pinger = ping::Pinger::new(&o, &sock, prepared.dst)?;
+    if !o.json {
+        let from = prepared.from.as_ref().map(|(a, d)| (*a, d.as_str()));
+        format::header(pinger.out(), &target.name, target.addr, from, o.size);
+    }
+    let status = pinger.run(&signals)?;
+
+    // Thresholds: one line on stderr, exit 1.
+    let reasons = breaches(&o, &pinger.stats);
+    let status = if reasons.is_empty() { status } else { 1 };
+    if o.json {
+        pinger.expire_all();
+        let context = json::Context {
+            host: &target.name,
+            address: target.addr,
+            netns: o.netns.as_deref(),
+            socket: sock.kind.name(),
+        };
+        let elapsed = pinger.elapsed().as_nanos();
+        let stats = std::mem::take(&mut pinger.stats);
+        json::summary(pinger.out(), &context, &stats, elapsed, status);
+    } else {
+        let run = format::Run {
+            host: &target.name,
+            elapsed: pinger.elapsed(),
+            timing: pinger.timing(),
+            show_ipg: o.interval_ms == 0 || o.flood,
+        };
+        let stats = std::mem::take(&mut pinger.stats);
+        format::summary(pinger.out(), &stats, &run);
+    }
+    pinger.flush();
+    if !reasons.is_empty() {
+        let _ = std::io::stderr().write_all(format!("nsping: {}\n", reasons.join("; ")).as_bytes());
+    }
+    Ok(ExitCode::from(status))
+}
+
+/// The `--max-loss` / `--max-rtt` limits the run broke, as reasons.
+fn breaches(o: &Options, s: &stats::Stats) -> Vec<String> {
+    let mut reasons = Vec::new();
+    if let Some(max) = o.max_loss {
+        let loss = if s.transmitted == 0 {
+            100.0
+        } else {
+            (s.transmitted as f64 - s.received as f64) * 100.0 / s.transmitted as f64
+        };
+        if loss > max {
+            reasons.push(format!(
+                "packet loss {}% exceeds --max-loss {}%",
+                format::g(loss),
+                format::g(max)
+            ));
+        }
+    }
+    if let Some(max) = o.max_rtt_ms {
+        if let Some(rtt) = s.rtt_nanos() {
+            if rtt.max as f64 > max * 1e6 {
+                let mut ms = Vec::new();
+                format::rtt(&mut ms, (rtt.max / 1000) as i64);
+                reasons.push(format!(
+                    "rtt {} ms exceeds --max-rtt {} ms",
+                    String::from_utf8_lossy(&ms),
+                    format::g(max)
+                ));
+            }
+        }
+    }
+    reasons
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stats(sent: u64, rtts_us: &[u64]) -> stats::Stats {
+        let mut s = stats::Stats::default();
+        for _ in 0..sent {
+            s.sent();
+        }
+        for (i, us) in rtts_us.iter().enumerate() {
+            s.reply(i as u16 + 1, us * 1000);
+        }
+        s
+    }
+
+    #[test]
+    fn thresholds() {
+        let o = Options {
+            max_loss: Some(10.0),
+            max_rtt_ms: Some(1.0),
+            ..Options::default()
+        };
+        assert!(breaches(&o, &stats(2, &[500, 900])).is_empty());
+        assert_eq!(
+            breaches(&o, &stats(3, &[500, 1500])),
+            [
+                "packet loss 33.3333% exceeds --max-loss 10%",
+                "rtt 1.50 ms exceeds --max-rtt 1 ms"
+            ]
+        );
+        assert_eq!(
+            breaches(&o, &stats(0, &[])),
+            ["packet loss 100% exceeds --max-loss 10%"]
+        );
+        assert!(breaches(&Options::default(), &stats(3, &[])).is_empty());
+    }
 }

@@ -1,0 +1,204 @@
+//! `--json`: one object a line on stdout. `reply`, `error` and `timeout`
+//! records as they happen, then always one `summary`. Times are integer
+//! nanoseconds (`time_ns` since the Unix epoch, `rtt_ns` and the summary's
+//! `elapsed_ns` durations).
+
+use std::io::Write;
+use std::net::IpAddr;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::stats::Stats;
+
+/// A JSON string literal.
+pub fn string(out: &mut Vec<u8>, s: &str) {
+    out.push(b'"');
+    for c in s.chars() {
+        let _ = match c {
+            '"' => write!(out, "\\\""),
+            '\\' => write!(out, "\\\\"),
+            '\n' => write!(out, "\\n"),
+            '\r' => write!(out, "\\r"),
+            '\t' => write!(out, "\\t"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => write!(out, "\\u{:04x}", c as u32),
+            c => write!(out, "{c}"),
+        };
+    }
+    out.push(b'"');
+}
+
+fn unix_ns(t: SystemTime) -> u128 {
+    t.duration_since(UNIX_EPOCH).unwrap_or_default().as_nanos()
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Reply {
+    pub seq: u16,
+    pub from: IpAddr,
+    pub bytes: usize,
+    pub ttl: Option<u8>,
+    pub rtt_ns: u64,
+    pub duplicate: bool,
+    pub truncated: bool,
+    pub at: SystemTime,
+}
+
+pub fn reply(out: &mut Vec<u8>, r: &Reply) {
+    let _ = write!(
+        out,
+        "{{\"type\":\"reply\",\"seq\":{},\"from\":\"{}\",\"bytes\":{},\"ttl\":",
+        r.seq, r.from, r.bytes
+    );
+    let _ = match r.ttl {
+        Some(t) => write!(out, "{t}"),
+        None => write!(out, "null"),
+    };
+    let _ = writeln!(
+        out,
+        ",\"rtt_ns\":{},\"duplicate\":{},\"truncated\":{},\"time_ns\":{}}}",
+        r.rtt_ns,
+        r.duplicate,
+        r.truncated,
+        unix_ns(r.at)
+    );
+}
+
+pub fn error(
+    out: &mut Vec<u8>,
+    seq: u16,
+    from: IpAddr,
+    icmp: (u8, u8),
+    message: &str,
+    at: SystemTime,
+) {
+    let _ = write!(
+        out,
+        "{{\"type\":\"error\",\"seq\":{seq},\"from\":\"{from}\",\"icmp_type\":{},\"icmp_code\":{},\"message\":",
+        icmp.0, icmp.1
+    );
+    string(out, message);
+    let _ = writeln!(out, ",\"time_ns\":{}}}", unix_ns(at));
+}
+
+pub fn timeout(out: &mut Vec<u8>, seq: u16, at: SystemTime) {
+    let _ = writeln!(
+        out,
+        "{{\"type\":\"timeout\",\"seq\":{seq},\"time_ns\":{}}}",
+        unix_ns(at)
+    );
+}
+
+/// Where and how the run pinged, for the summary.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    pub host: &'a str,
+    pub address: IpAddr,
+    pub netns: Option<&'a str>,
+    /// `"datagram"` or `"raw"`.
+    pub socket: &'a str,
+}
+
+pub fn summary(out: &mut Vec<u8>, c: &Context, s: &Stats, elapsed_ns: u128, exit: u8) {
+    out.extend_from_slice(b"{\"type\":\"summary\",\"host\":");
+    string(out, c.host);
+    let _ = write!(out, ",\"address\":\"{}\",\"netns\":", c.address);
+    match c.netns {
+        Some(ns) => string(out, ns),
+        None => out.extend_from_slice(b"null"),
+    }
+    let _ = write!(
+        out,
+        ",\"socket\":\"{}\",\"transmitted\":{},\"received\":{},\"duplicates\":{},\"errors\":{},\"loss_percent\":",
+        c.socket, s.transmitted, s.received, s.duplicates, s.errors
+    );
+    let _ = if s.transmitted > 0 {
+        let lost = s.transmitted as f64 - s.received as f64;
+        write!(out, "{}", lost * 100.0 / s.transmitted as f64)
+    } else {
+        write!(out, "null")
+    };
+    let _ = write!(out, ",\"elapsed_ns\":{elapsed_ns}");
+    let _ = match s.rtt_nanos() {
+        Some(r) => write!(
+            out,
+            ",\"rtt_min_ns\":{},\"rtt_avg_ns\":{},\"rtt_max_ns\":{},\"rtt_mdev_ns\":{}",
+            r.min, r.avg, r.max, r.mdev
+        ),
+        None => write!(
+            out,
+            ",\"rtt_min_ns\":null,\"rtt_avg_ns\":null,\"rtt_max_ns\":null,\"rtt_mdev_ns\":null"
+        ),
+    };
+    let _ = writeln!(out, ",\"exit\":{exit}}}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn text(f: impl FnOnce(&mut Vec<u8>)) -> String {
+        let mut v = Vec::new();
+        f(&mut v);
+        String::from_utf8(v).unwrap()
+    }
+
+    #[test]
+    fn strings_are_escaped() {
+        assert_eq!(text(|o| string(o, "a\"b\\c\nd\u{1}é")), r#""a\"b\\c\nd\u0001é""#);
+    }
+
+    #[test]
+    fn records() {
+        let at = UNIX_EPOCH + Duration::from_nanos(1_700_000_000_123_456_789);
+        let r = Reply {
+            seq: 1,
+            from: "10.0.0.2".parse().unwrap(),
+            bytes: 64,
+            ttl: Some(64),
+            rtt_ns: 45_123,
+            duplicate: false,
+            truncated: false,
+            at,
+        };
+        assert_eq!(
+            text(|o| reply(o, &r)),
+            "{\"type\":\"reply\",\"seq\":1,\"from\":\"10.0.0.2\",\"bytes\":64,\"ttl\":64,\
+             \"rtt_ns\":45123,\"duplicate\":false,\"truncated\":false,\"time_ns\":1700000000123456789}\n"
+        );
+        assert_eq!(
+            text(|o| error(o, 2, "10.0.0.1".parse().unwrap(), (3, 1), "Destination Host Unreachable", at)),
+            "{\"type\":\"error\",\"seq\":2,\"from\":\"10.0.0.1\",\"icmp_type\":3,\"icmp_code\":1,\
+             \"message\":\"Destination Host Unreachable\",\"time_ns\":1700000000123456789}\n"
+        );
+        assert_eq!(
+            text(|o| timeout(o, 3, at)),
+            "{\"type\":\"timeout\",\"seq\":3,\"time_ns\":1700000000123456789}\n"
+        );
+    }
+
+    #[test]
+    fn summaries() {
+        let c = Context {
+            host: "blue",
+            address: "10.0.0.2".parse().unwrap(),
+            netns: Some("red"),
+            socket: "raw",
+        };
+        let mut s = Stats::default();
+        s.sent();
+        s.sent();
+        s.reply(1, 1000);
+        assert_eq!(
+            text(|o| summary(o, &c, &s, 5, 0)),
+            "{\"type\":\"summary\",\"host\":\"blue\",\"address\":\"10.0.0.2\",\"netns\":\"red\",\
+             \"socket\":\"raw\",\"transmitted\":2,\"received\":1,\"duplicates\":0,\"errors\":0,\
+             \"loss_percent\":50,\"elapsed_ns\":5,\"rtt_min_ns\":1000,\"rtt_avg_ns\":1000,\
+             \"rtt_max_ns\":1000,\"rtt_mdev_ns\":0,\"exit\":0}\n"
+        );
+        let none = Context { netns: None, ..c };
+        let t = text(|o| summary(o, &none, &Stats::default(), 0, 1));
+        assert!(t.contains("\"netns\":null"));
+        assert!(t.contains("\"loss_percent\":null"));
+        assert!(t.contains("\"rtt_min_ns\":null"));
+    }
+}

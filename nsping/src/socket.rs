@@ -1,0 +1,208 @@
+//! The ICMP socket: a datagram ("ping") socket where
+//! `net.ipv4.ping_group_range` lets us have one, a raw socket otherwise
+//! (a fresh namespace's range admits no group, so root lands here), set
+//! up so both report the same things: TTL / hop limit and a kernel
+//! receive time as control messages, ICMP errors on the error queue.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
+use std::os::fd::{AsFd, OwnedFd};
+
+use anyhow::{anyhow, Context};
+use nscore::cli::{quote, strerror};
+use nscore::netns::Where;
+use rustix::io::Errno;
+use rustix::net::{ipproto, AddressFamily, SocketFlags, SocketType};
+
+use crate::options::{Family, Options, Source};
+use crate::resolve::Target;
+use crate::sys;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Datagram,
+    Raw,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Datagram => "datagram",
+            Kind::Raw => "raw",
+        }
+    }
+}
+
+pub struct IcmpSocket {
+    pub fd: OwnedFd,
+    pub kind: Kind,
+    pub family: Family,
+}
+
+fn os_error(e: Errno) -> String {
+    strerror(e.raw_os_error())
+}
+
+/// Opens the ICMP socket for `family`: datagram if allowed, else raw.
+pub fn open(family: Family) -> anyhow::Result<IcmpSocket> {
+    let (domain, protocol) = match family {
+        Family::V4 => (AddressFamily::INET, ipproto::ICMP),
+        Family::V6 => (AddressFamily::INET6, ipproto::ICMPV6),
+    };
+    let flags = SocketFlags::CLOEXEC;
+    match rustix::net::socket_with(domain, SocketType::DGRAM, flags, Some(protocol)) {
+        Ok(fd) => {
+            return Ok(IcmpSocket {
+                fd,
+                kind: Kind::Datagram,
+                family,
+            })
+        }
+        // EACCES: our group is outside ping_group_range.
+        Err(Errno::ACCESS | Errno::PERM | Errno::PROTONOSUPPORT) => {}
+        Err(e) => return Err(anyhow!("cannot open an ICMP socket: {}", os_error(e))),
+    }
+    match rustix::net::socket_with(domain, SocketType::RAW, flags, Some(protocol)) {
+        Ok(fd) => Ok(IcmpSocket {
+            fd,
+            kind: Kind::Raw,
+            family,
+        }),
+        Err(e @ (Errno::PERM | Errno::ACCESS)) => Err(anyhow!(
+            "cannot open an ICMP socket: {} (needs CAP_NET_RAW, or a group in net.ipv4.ping_group_range)",
+            os_error(e)
+        )),
+        Err(e) => Err(anyhow!("cannot open an ICMP socket: {}", os_error(e))),
+    }
+}
+
+/// The destination and what the header shows after `from`.
+pub struct Prepared {
+    pub dst: SocketAddr,
+    /// `-I`: source address and device name (empty for an address).
+    pub from: Option<(IpAddr, String)>,
+}
+
+fn option(fd: impl AsFd, level: i32, name: i32, what: &str) -> anyhow::Result<()> {
+    sys::set_int(fd, level, name, 1).with_context(|| format!("cannot set {what}"))
+}
+
+/// Sets the socket up for `target` as the options ask.
+pub fn prepare(
+    sock: &IcmpSocket,
+    o: &Options,
+    target: &Target,
+) -> anyhow::Result<Prepared> {
+    let fd = sock.fd.as_fd();
+    let here = Where(o.netns.as_deref());
+    let device = match &o.source {
+        Some(Source::Interface(name)) => {
+            let index = sys::interface_index(name)
+                .ok_or_else(|| anyhow!("-I {}: no such interface{here}", quote(name)))?;
+            Some((name.as_str(), index))
+        }
+        _ => None,
+    };
+    let scope = match (&target.scope, device) {
+        (Some(zone), _) => match zone.parse::<u32>() {
+            Ok(index) => index,
+            Err(_) => sys::interface_index(zone)
+                .ok_or_else(|| anyhow!("{}: no such interface{here}", quote(zone)))?,
+        },
+        (None, Some((_, index))) => index,
+        (None, None) => 0,
+    };
+    let dst = match target.addr {
+        IpAddr::V4(a) => SocketAddr::V4(SocketAddrV4::new(a, 0)),
+        IpAddr::V6(a) => SocketAddr::V6(SocketAddrV6::new(a, 0, 0, scope)),
+    };
+
+    match (sock.family, sock.kind) {
+        (Family::V4, Kind::Raw) => {
+            // Only echo replies reach the socket; errors come by the error queue.
+            let pass = 1u32 << crate::packet::ICMP_ECHOREPLY;
+            sys::set_bytes(fd, sys::SOL_RAW, sys::ICMP_FILTER, &(!pass).to_ne_bytes())
+                .context("cannot set ICMP_FILTER")?;
+        }
+        (Family::V6, Kind::Raw) => {
+            let mut filter = [u32::MAX; 8];
+            let t = usize::from(crate::packet::ICMPV6_ECHO_REPLY);
+            filter[t >> 5] &= !(1 << (t & 31));
+            let bytes: Vec<u8> = filter.iter().flat_map(|w| w.to_ne_bytes()).collect();
+            sys::set_bytes(fd, sys::SOL_ICMPV6, sys::ICMP6_FILTER, &bytes)
+                .context("cannot set ICMP6_FILTER")?;
+        }
+        _ => {}
+    }
+    match sock.family {
+        Family::V4 => {
+            option(fd, sys::SOL_IP, sys::IP_RECVERR, "IP_RECVERR")?;
+            option(fd, sys::SOL_IP, sys::IP_RECVTTL, "IP_RECVTTL")?;
+        }
+        Family::V6 => {
+            option(fd, sys::SOL_IPV6, sys::IPV6_RECVERR, "IPV6_RECVERR")?;
+            option(fd, sys::SOL_IPV6, sys::IPV6_RECVHOPLIMIT, "IPV6_RECVHOPLIMIT")?;
+        }
+    }
+    // Kernel receive times; the 64-bit variant where the kernel has it.
+    if sys::set_int(fd, sys::SOL_SOCKET, sys::SO_TIMESTAMPNS_NEW, 1).is_err() {
+        option(fd, sys::SOL_SOCKET, sys::SO_TIMESTAMPNS_OLD, "SO_TIMESTAMPNS")?;
+    }
+    if let Some(ttl) = o.ttl {
+        let set = match sock.family {
+            Family::V4 => rustix::net::sockopt::set_ip_ttl(fd, ttl.into())
+                .and_then(|()| rustix::net::sockopt::set_ip_multicast_ttl(fd, ttl.into())),
+            Family::V6 => rustix::net::sockopt::set_ipv6_unicast_hops(fd, Some(ttl))
+                .and_then(|()| rustix::net::sockopt::set_ipv6_multicast_hops(fd, ttl.into())),
+        };
+        set.map_err(|e| anyhow!("cannot set the TTL to {ttl}: {}", os_error(e)))?;
+    }
+    if let Some((name, _)) = device {
+        bind_to_device(fd, name)?;
+    }
+    if let Some(Source::Address(a)) = &o.source {
+        let local = match (a, sock.family) {
+            (IpAddr::V4(a), Family::V4) => SocketAddr::V4(SocketAddrV4::new(*a, 0)),
+            (IpAddr::V6(a), Family::V6) => SocketAddr::V6(SocketAddrV6::new(*a, 0, 0, scope)),
+            _ => return Err(anyhow!("-I {a}: not an address of the family of {}", target.addr)),
+        };
+        rustix::net::bind(fd, &local)
+            .map_err(|e| anyhow!("-I {a}: cannot bind: {}{here}", os_error(e)))?;
+    }
+    let source = probe_source(dst, device.map(|d| d.0))
+        .map_err(|e| anyhow!("{}: {}{here}", target.addr, os_error(e)))?;
+    let from = match (&o.source, device) {
+        (Some(Source::Address(a)), _) => Some((*a, String::new())),
+        (_, Some((name, _))) => Some((source, name.to_string())),
+        _ => None,
+    };
+    Ok(Prepared { dst, from })
+}
+
+fn bind_to_device(fd: impl AsFd, name: &str) -> anyhow::Result<()> {
+    sys::set_bytes(fd, sys::SOL_SOCKET, sys::SO_BINDTODEVICE, name.as_bytes())
+        .with_context(|| format!("-I {}: cannot bind to the interface", quote(name)))
+}
+
+/// The source address the kernel would pick for `dst`, found as iputils
+/// does with a connected UDP socket; fails early (as ping) when there is
+/// no route.
+fn probe_source(dst: SocketAddr, device: Option<&str>) -> Result<IpAddr, Errno> {
+    let domain = match dst {
+        SocketAddr::V4(_) => AddressFamily::INET,
+        SocketAddr::V6(_) => AddressFamily::INET6,
+    };
+    let probe = rustix::net::socket_with(domain, SocketType::DGRAM, SocketFlags::CLOEXEC, None)?;
+    if let Some(name) = device {
+        let _ = sys::set_bytes(&probe, sys::SOL_SOCKET, sys::SO_BINDTODEVICE, name.as_bytes());
+    }
+    let mut to = dst;
+    to.set_port(1025);
+    rustix::net::connect(&probe, &to)?;
+    let local = rustix::net::getsockname(&probe)?;
+    Ok(SocketAddr::try_from(local)
+        .map(|a| a.ip())
+        .unwrap_or(match dst {
+            SocketAddr::V4(_) => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            SocketAddr::V6(_) => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+        }))
+}
