@@ -1,5 +1,6 @@
 //! `cargo xtask`: the project's chores, in Rust (see `cargo xtask --help`).
 
+mod bench;
 mod ci;
 mod dist;
 mod e2e;
@@ -32,6 +33,10 @@ Commands:
         links to nstools.
   examples
         dist, then examples/redblue.mk and examples/redblue.sh in a sandbox.
+  bench [--runs N]
+        dist, then our tools against iproute2, iputils and busybox in a
+        sandbox, N runs (default 100) per single command; writes the table
+        to docs/benchmarks.md.
   ci    what CI runs: fmt --check, clippy -D warnings, test, e2e,
         e2e --multicall, examples.
 ";
@@ -47,6 +52,8 @@ fn main() -> ExitCode {
         Some("dist") => dist_options(&rest).and_then(|o| dist::run(&o).map(drop)),
         Some("e2e") => e2e_options(&rest).and_then(|o| e2e::run(&o)),
         Some("examples") => no_options("examples", &rest).and_then(|()| examples::run()),
+        Some("bench") => bench_options(&rest).and_then(|o| bench::run(&o)),
+        Some(bench::LAB) => bench::lab(&rest),
         Some("ci") => no_options("ci", &rest).and_then(|()| ci::run()),
         Some(e2e::LAB) => e2e::lab(&rest),
         Some("-h" | "--help" | "help") => {
@@ -98,6 +105,26 @@ fn no_options(command: &str, args: &[OsString]) -> Result<()> {
             arg.to_string_lossy()
         ))),
     }
+}
+
+fn bench_options(args: &[OsString]) -> Result<bench::Options> {
+    let mut options = bench::Options::default();
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match (arg.to_str(), args.next().and_then(|n| n.to_str())) {
+            (Some("--runs"), Some(n)) => match n.parse() {
+                Ok(runs) if runs > 0 => options.runs = runs,
+                _ => return Err(usage(format!("bench: --runs needs a positive number, not {n}"))),
+            },
+            _ => {
+                return Err(usage(format!(
+                    "bench: unexpected argument {}",
+                    arg.to_string_lossy()
+                )))
+            }
+        }
+    }
+    Ok(options)
 }
 
 fn dist_options(args: &[OsString]) -> Result<dist::Options> {
