@@ -91,6 +91,27 @@ pub fn usable_or_skip(test: &str) -> bool {
     false
 }
 
+/// For tests: true when `command` (e.g. iputils' `ping`) can be run here.
+/// Where it cannot, a test skips the part that needs it with a note on
+/// stderr — except under `CI=true`, where that is a failure.
+pub fn command_or_skip(test: &str, command: &str, package: &str) -> bool {
+    let found = std::env::var_os("PATH").is_some_and(|path| {
+        std::env::split_paths(&path).any(|dir| {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::metadata(dir.join(command))
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+    });
+    if found {
+        return true;
+    }
+    if std::env::var_os("CI").is_some_and(|v| v == "true") {
+        panic!("{test}: {command} is not installed (package {package}), and CI=true");
+    }
+    eprintln!("{test}: skipped: {command} is not installed (package {package})");
+    false
+}
+
 /// What a sandboxed script did, as text.
 #[derive(Debug)]
 pub struct Run {
