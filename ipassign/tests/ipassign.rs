@@ -2,7 +2,7 @@
 //! iproute2 as the oracle: what ipassign assigns must read back exactly as
 //! what `ip addr add` assigns.
 
-use nscore::sandbox::{run, usable_or_skip, Run};
+use nscore::sandbox::{command_or_skip, run, usable_or_skip, Run};
 
 const IPASSIGN: &str = env!("CARGO_BIN_EXE_ipassign");
 
@@ -282,5 +282,33 @@ fn usage_errors_and_help() {
              \x20      ipassign [-n NS] -d [-f] DEV ADDR[/LEN]...\n\
              ipassign (nstools) 0.1.0\n"
         )
+    );
+}
+
+#[test]
+fn the_addresses_carry_traffic_across_the_cable() {
+    if !command_or_skip("the_addresses_carry_traffic", "ping", "iputils-ping") {
+        return;
+    }
+    let Some(r) = lab(
+        "cable",
+        "set -e
+        ip netns add red; ip netns add blue
+        ip link add veth-red netns red type veth peer name veth-blue netns blue
+        ipassign -n red --nodad veth-red 10.0.0.1/24 fd00::1/64
+        ipassign -n blue --nodad veth-blue 10.0.0.2/24 fd00::2/64
+        ip -n red link set veth-red up
+        ip -n blue link set veth-blue up
+        ip netns exec red ping -c1 -W1 10.0.0.2 >/dev/null && echo reached v4
+        # The first IPv6 echo right after link-up is lost while neighbour
+        # discovery runs (the same with `ip addr add ... nodad`): retry.
+        ip netns exec red ping -c1 -w3 -i0.2 fd00::2 >/dev/null && echo reached v6",
+    ) else {
+        return;
+    };
+    assert_eq!(
+        (r.code, r.stdout.as_str(), r.stderr.as_str()),
+        (0, "reached v4\nreached v6\n", ""),
+        "{r:?}"
     );
 }

@@ -1,7 +1,7 @@
 //! linkup against the real kernel, each test in its own sandbox, with
 //! iproute2 as the oracle.
 
-use nscore::sandbox::{run, usable_or_skip, Run};
+use nscore::sandbox::{command_or_skip, run, usable_or_skip, Run};
 
 const LINKUP: &str = env!("CARGO_BIN_EXE_linkup");
 
@@ -160,5 +160,33 @@ fn usage_errors_exit_2_with_one_line() {
          linkup: ..: invalid namespace name: may not be \".\" or \"..\" (try 'linkup --help')\nstatus 2\n\
          Usage: linkup [-n NS] [--down] DEV...\n\
          linkup (nstools) 0.1.0\n"
+    );
+}
+
+#[test]
+fn with_both_ends_up_the_cable_carries_traffic() {
+    if !command_or_skip("the_cable_carries_traffic", "ping", "iputils-ping") {
+        return;
+    }
+    let Some(r) = lab(
+        "cable",
+        &format!(
+            "{CABLE}
+            ip -n red addr add 10.0.0.1/24 dev veth-red
+            ip -n blue addr add 10.0.0.2/24 dev veth-blue
+            linkup -n red veth-red lo
+            ip netns exec red ping -c1 -W1 10.0.0.2 >/dev/null 2>&1 || echo unreachable while blue is down
+            linkup -n blue veth-blue
+            # ARP failed a moment ago; the retry of the neighbour entry may
+            # take a beat, so allow a few echoes.
+            ip netns exec red ping -c1 -w3 -i0.2 10.0.0.2 >/dev/null && echo reached"
+        ),
+    ) else {
+        return;
+    };
+    assert_eq!(
+        (r.code, r.stdout.as_str(), r.stderr.as_str()),
+        (0, "unreachable while blue is down\nreached\n", ""),
+        "{r:?}"
     );
 }

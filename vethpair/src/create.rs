@@ -33,7 +33,11 @@ pub fn create(request: &Request) -> anyhow::Result<()> {
     if let (Some(fd), Some(ns)) = (&ns_fd, &request.netns) {
         netns::enter_fd(fd).with_context(|| format!("{}: cannot enter namespace", quote(ns)))?;
     }
-    if request.name == request.peer && peer_fd.as_ref().map_or(true, existing::is_current_namespace) {
+    let peer_beside_name = match &peer_fd {
+        None => true,
+        Some(fd) => existing::is_current_namespace(fd),
+    };
+    if request.name == request.peer && peer_beside_name {
         return Err(usage(format!(
             "{}: both ends would have the same name in the same namespace",
             quote(&request.name)

@@ -1,7 +1,7 @@
 //! vethpair against the real kernel, each test in its own sandbox, with
 //! iproute2 as the oracle.
 
-use nscore::sandbox::{run, usable_or_skip, Run};
+use nscore::sandbox::{command_or_skip, run, usable_or_skip, Run};
 
 const VETHPAIR: &str = env!("CARGO_BIN_EXE_vethpair");
 
@@ -206,15 +206,7 @@ fn a_missing_namespace_creates_nothing_anywhere() {
 
 #[test]
 fn the_cable_carries_traffic() {
-    if std::process::Command::new("ping")
-        .arg("-V")
-        .output()
-        .is_err()
-    {
-        if std::env::var_os("CI").is_some_and(|v| v == "true") {
-            panic!("ping (iputils) is not installed, and CI=true");
-        }
-        eprintln!("the_cable_carries_traffic: skipped: no ping (install iputils-ping)");
+    if !command_or_skip("the_cable_carries_traffic", "ping", "iputils-ping") {
         return;
     }
     let Some(r) = lab(
