@@ -6,6 +6,7 @@ use std::io::Write;
 use std::net::IpAddr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::decimal::percent_g;
 use crate::options::Family;
 use crate::stats::Stats;
 
@@ -225,33 +226,6 @@ pub fn no_answer(out: &mut Vec<u8>, seq: u16) {
     let _ = writeln!(out, "no answer yet for icmp_seq={seq}");
 }
 
-/// `printf("%g")`: six significant digits, trailing zeros dropped, the
-/// exponent form below 1e-4 and from 1e6.
-pub fn g(v: f64) -> String {
-    if v == 0.0 || !v.is_finite() {
-        return if v.is_nan() { "nan".into() } else if v == 0.0 { "0".into() } else { "inf".into() };
-    }
-    let sci = format!("{v:.5e}");
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    if !(-4..6).contains(&exp) {
-        let m = trim_zeros(mantissa);
-        let sign = if exp < 0 { '-' } else { '+' };
-        format!("{m}e{sign}{:02}", exp.abs())
-    } else {
-        let fixed = format!("{v:.*}", (5 - exp) as usize);
-        trim_zeros(&fixed).to_string()
-    }
-}
-
-fn trim_zeros(s: &str) -> &str {
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        s
-    }
-}
-
 /// What the summary needs beyond the counters.
 #[derive(Debug, Clone, Copy)]
 pub struct Run<'a> {
@@ -284,7 +258,7 @@ pub fn summary(out: &mut Vec<u8>, s: &Stats, run: &Run) {
     }
     if let Some(loss) = s.loss_percent() {
         let ms = run.elapsed.as_secs() * 1000 + u64::from((run.elapsed.subsec_nanos() + 500_000) / 1_000_000);
-        let _ = write!(out, ", {}% packet loss, time {ms}ms", g(loss));
+        let _ = write!(out, ", {}% packet loss, time {ms}ms", percent_g(loss));
     }
     out.push(b'\n');
     let mut comma = "";
@@ -453,23 +427,6 @@ mod tests {
             "From fd00::1 icmp_seq=1 Time exceeded: Hop limit\n"
         );
         assert_eq!(icmp_text(Family::V6, 2, 0, 1280), "Packet too big: mtu=1280");
-    }
-
-    #[test]
-    fn percent_g() {
-        for (v, want) in [
-            (0.0, "0"),
-            (100.0, "100"),
-            (50.0, "50"),
-            (f64::from(100.0f32 / 3.0), "33.3333"),
-            (f64::from(200.0f32 / 3.0), "66.6667"),
-            (0.001, "0.001"),
-            (0.00001, "1e-05"),
-            (1234567.0, "1.23457e+06"),
-            (99.99999, "100"),
-        ] {
-            assert_eq!(g(v), want, "{v}");
-        }
     }
 
     #[test]

@@ -26,8 +26,8 @@ pub fn string(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
-fn unix_ns(t: SystemTime) -> u128 {
-    t.duration_since(UNIX_EPOCH).unwrap_or_default().as_nanos()
+fn unix_ns(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH).unwrap_or_default().as_nanos() as u64
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -97,7 +97,7 @@ pub struct Context<'a> {
     pub socket: &'a str,
 }
 
-pub fn summary(out: &mut Vec<u8>, c: &Context, s: &Stats, elapsed_ns: u128, exit: u8) {
+pub fn summary(out: &mut Vec<u8>, c: &Context, s: &Stats, elapsed_ns: u64, exit: u8) {
     out.extend_from_slice(b"{\"type\":\"summary\",\"host\":");
     string(out, c.host);
     let _ = write!(out, ",\"address\":\"{}\",\"netns\":", c.address);
@@ -110,11 +110,9 @@ pub fn summary(out: &mut Vec<u8>, c: &Context, s: &Stats, elapsed_ns: u128, exit
         ",\"socket\":\"{}\",\"transmitted\":{},\"received\":{},\"duplicates\":{},\"errors\":{},\"loss_percent\":",
         c.socket, s.transmitted, s.received, s.duplicates, s.errors
     );
-    let _ = if s.transmitted > 0 {
-        let lost = s.transmitted as f64 - s.received as f64;
-        write!(out, "{}", lost * 100.0 / s.transmitted as f64)
-    } else {
-        write!(out, "null")
+    let _ = match s.loss_percent() {
+        Some(loss) => write!(out, "{}", crate::decimal::percent_g(loss)),
+        None => write!(out, "null"),
     };
     let _ = write!(out, ",\"elapsed_ns\":{elapsed_ns}");
     let _ = match s.rtt_nanos() {

@@ -3,6 +3,7 @@
 //! (with `-c` and `-w` both: COUNT replies), 1 with fewer, 2 on any other
 //! error.
 
+mod decimal;
 mod format;
 mod json;
 mod options;
@@ -123,7 +124,7 @@ fn run(tool: &Tool, args: impl IntoIterator<Item = OsString>) -> anyhow::Result<
             netns: o.netns.as_deref(),
             socket: sock.kind.name(),
         };
-        let elapsed = pinger.elapsed().as_nanos();
+        let elapsed = pinger.elapsed().as_nanos() as u64;
         let stats = std::mem::take(&mut pinger.stats);
         json::summary(pinger.out(), &context, &stats, elapsed, status);
     } else {
@@ -146,31 +147,28 @@ fn run(tool: &Tool, args: impl IntoIterator<Item = OsString>) -> anyhow::Result<
 /// The `--max-loss` / `--max-rtt` limits the run broke, as reasons.
 fn breaches(o: &Options, s: &stats::Stats) -> Vec<String> {
     let mut reasons = Vec::new();
-    if let Some(max) = o.max_loss {
-        let loss = if s.transmitted == 0 {
-            100.0
-        } else {
-            (s.transmitted as f64 - s.received as f64) * 100.0 / s.transmitted as f64
-        };
-        if loss > max {
+    if let Some(max) = o.max_loss_milli {
+        // lost/sent > max/100000, in integers; nothing sent is all lost.
+        let lost = u128::from(s.transmitted.saturating_sub(s.received));
+        let sent = u128::from(s.transmitted);
+        if sent == 0 || lost * 100_000 > u128::from(max) * sent {
+            let loss = s.loss_percent().unwrap_or(100.0);
             reasons.push(format!(
                 "packet loss {}% exceeds --max-loss {}%",
-                format::g(loss),
-                format::g(max)
+                decimal::percent_g(loss),
+                decimal::fixed(max, 3)
             ));
         }
     }
-    if let Some(max) = o.max_rtt_ms {
-        if let Some(rtt) = s.rtt_nanos() {
-            if rtt.max as f64 > max * 1e6 {
-                let mut ms = Vec::new();
-                format::rtt(&mut ms, (rtt.max / 1000) as i64);
-                reasons.push(format!(
-                    "rtt {} ms exceeds --max-rtt {} ms",
-                    String::from_utf8_lossy(&ms),
-                    format::g(max)
-                ));
-            }
+    if let (Some(max), Some(rtt)) = (o.max_rtt_ns, s.rtt_nanos()) {
+        if rtt.max > max {
+            let mut ms = Vec::new();
+            format::rtt(&mut ms, (rtt.max / 1000) as i64);
+            reasons.push(format!(
+                "rtt {} ms exceeds --max-rtt {} ms",
+                String::from_utf8_lossy(&ms),
+                decimal::fixed(max, 6)
+            ));
         }
     }
     reasons
@@ -194,8 +192,8 @@ mod tests {
     #[test]
     fn thresholds() {
         let o = Options {
-            max_loss: Some(10.0),
-            max_rtt_ms: Some(1.0),
+            max_loss_milli: Some(10_000),
+            max_rtt_ns: Some(1_000_000),
             ..Options::default()
         };
         assert!(breaches(&o, &stats(2, &[500, 900])).is_empty());

@@ -9,6 +9,8 @@ use std::time::Duration;
 use lexopt::prelude::*;
 use nscore::cli::{self, usage};
 
+use crate::decimal::parse_fixed;
+
 /// Largest ICMP payload that fits an IPv6 datagram (65535 - 8); IPv4 has
 /// 20 bytes less room, checked once the family is known.
 pub const MAX_SIZE: usize = 65527;
@@ -55,10 +57,12 @@ pub struct Options {
     pub flood: bool,
     pub family: Option<Family>,
     pub json: bool,
-    /// `--max-loss PCT`: fail when the loss is above PCT percent.
-    pub max_loss: Option<f64>,
-    /// `--max-rtt MS`: fail when any reply took longer than MS milliseconds.
-    pub max_rtt_ms: Option<f64>,
+    /// `--max-loss PCT`: fail when the loss is above PCT percent
+    /// (in thousandths of a percent).
+    pub max_loss_milli: Option<u64>,
+    /// `--max-rtt MS`: fail when any reply took longer than MS milliseconds
+    /// (in nanoseconds).
+    pub max_rtt_ns: Option<u64>,
     pub host: String,
 }
 
@@ -80,8 +84,8 @@ impl Default for Options {
             flood: false,
             family: None,
             json: false,
-            max_loss: None,
-            max_rtt_ms: None,
+            max_loss_milli: None,
+            max_rtt_ns: None,
             host: String::new(),
         }
     }
@@ -168,19 +172,15 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Command
             Long("json") => o.json = true,
             Long("max-loss") => {
                 let v = string(&mut parser)?;
-                let pct: f64 = cli::parse_number("--max-loss", &v)?;
-                if !(0.0..=100.0).contains(&pct) {
-                    return Err(invalid("--max-loss", &v));
+                match parse_fixed(&v, 3) {
+                    Some(milli) if milli <= 100_000 => o.max_loss_milli = Some(milli),
+                    _ => return Err(invalid("--max-loss", &v)),
                 }
-                o.max_loss = Some(pct);
             }
             Long("max-rtt") => {
                 let v = string(&mut parser)?;
-                let ms: f64 = cli::parse_number("--max-rtt", &v)?;
-                if !ms.is_finite() || ms < 0.0 {
-                    return Err(invalid("--max-rtt", &v));
-                }
-                o.max_rtt_ms = Some(ms);
+                let ns = parse_fixed(&v, 6).ok_or_else(|| invalid("--max-rtt", &v))?;
+                o.max_rtt_ns = Some(ns);
             }
             Value(v) if host.is_none() => {
                 host = Some(
@@ -219,13 +219,12 @@ fn set_family(o: &mut Options, family: Family) -> anyhow::Result<()> {
 }
 
 /// Seconds (fractional) to whole milliseconds, truncated as iputils does,
-/// refusing what is negative, not a number, or past `INT_MAX` ms.
+/// refusing what is not a plain decimal or is past `INT_MAX` ms.
 fn millis(option: &str, value: &str) -> anyhow::Result<u64> {
-    let seconds: f64 = cli::parse_number(option, value)?;
-    if !seconds.is_finite() || seconds < 0.0 || seconds > f64::from(i32::MAX) / 1000.0 {
-        return Err(invalid(option, value));
+    match parse_fixed(value, 3) {
+        Some(ms) if ms <= i32::MAX as u64 => Ok(ms),
+        _ => Err(invalid(option, value)),
     }
-    Ok((seconds * 1000.0) as u64)
 }
 
 #[cfg(test)]
@@ -272,7 +271,7 @@ mod tests {
         assert_eq!((o.size, o.ttl), (100, Some(9)));
         assert_eq!(o.source, Some(Source::Interface("veth-red".into())));
         assert_eq!(o.family, Some(Family::V4));
-        assert_eq!((o.max_loss, o.max_rtt_ms), (Some(5.0), Some(2.5)));
+        assert_eq!((o.max_loss_milli, o.max_rtt_ns), (Some(5000), Some(2_500_000)));
     }
 
     #[test]

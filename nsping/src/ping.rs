@@ -5,7 +5,6 @@
 //! `recvmsg` and formatting into a reused buffer, and output is written in
 //! one `write` before each wait.
 
-use std::collections::VecDeque;
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
 use std::os::fd::AsFd;
@@ -43,9 +42,9 @@ pub struct Pinger<'a> {
     sent_ns: Vec<u64>,
     /// Answered (by a reply or an error) since sent, by sequence number.
     answered: Vec<u64>,
-    /// `--json`: probes awaiting an answer, oldest first, with the time
-    /// they count as lost.
-    waiting: VecDeque<(u16, Instant)>,
+    /// `--json`: the oldest probe (by count) not yet answered or reported
+    /// lost; every later one is younger, so this is the next to expire.
+    oldest: u64,
     out: Vec<u8>,
     buf: Vec<u8>,
     control: Box<sys::Control>,
@@ -102,7 +101,7 @@ impl<'a> Pinger<'a> {
             stats: Stats::default(),
             sent_ns: vec![0; 1 << 16],
             answered: vec![0; (1 << 16) / 64],
-            waiting: VecDeque::new(),
+            oldest: 1,
             out: Vec::with_capacity(4096),
             buf: vec![0; o.size + 8 + 60 + 576],
             control: Box::new(sys::Control([0; 512])),
@@ -180,7 +179,7 @@ impl<'a> Pinger<'a> {
             if deadline_at.is_some_and(|d| now >= d) || linger_at.is_some_and(|l| now >= l) {
                 break;
             }
-            self.expire(now);
+            self.expire(Some(now));
 
             // Send what is due.
             if self.sending() {
@@ -223,7 +222,7 @@ impl<'a> Pinger<'a> {
             if let Some(l) = linger_at {
                 wake = Some(wake.map_or(l, |w| w.min(l)));
             }
-            if let Some(&(_, t)) = self.waiting.front() {
+            if let Some(t) = self.next_expiry() {
                 wake = Some(wake.map_or(t, |w| w.min(t)));
             }
             self.wait(signals, wake.map(|w| w.saturating_duration_since(now)))?;
@@ -296,38 +295,44 @@ impl<'a> Pinger<'a> {
         self.sent_ns[usize::from(seq)] = at;
         set_bit(&mut self.answered, seq, false);
         self.last_send = now;
-        if o.json {
-            let expires = now + Duration::from_millis(o.linger_ms);
-            self.waiting.push_back((seq, expires));
-        } else if o.flood && !o.quiet && result.is_ok() {
+        if !o.json && o.flood && !o.quiet && result.is_ok() {
             self.out.push(b'.');
         }
         None
     }
 
-    /// `--json`: reports probes unanswered for `-W`.
-    fn expire(&mut self, now: Instant) {
-        while let Some(&(seq, t)) = self.waiting.front() {
-            if bit(&self.answered, seq) {
-                self.waiting.pop_front();
-            } else if t <= now {
-                self.waiting.pop_front();
+    /// `--json`: when the oldest unanswered probe counts as lost (`-W`
+    /// after it was sent).
+    fn next_expiry(&self) -> Option<Instant> {
+        if !self.o.json || self.oldest > self.stats.transmitted {
+            return None;
+        }
+        let sent = self.sent_ns[usize::from(self.oldest as u16)];
+        let expires = sent.saturating_add(self.o.linger_ms.saturating_mul(1_000_000));
+        let left = expires.saturating_sub(realtime_ns(SystemTime::now()));
+        Some(Instant::now() + Duration::from_nanos(left))
+    }
+
+    /// `--json`: reports probes unanswered for `-W` (all of them when
+    /// `now` is None, at the end).
+    fn expire(&mut self, now: Option<Instant>) {
+        while self.o.json && self.oldest <= self.stats.transmitted {
+            let seq = self.oldest as u16;
+            if !bit(&self.answered, seq) {
+                if now.is_some_and(|now| self.next_expiry().is_some_and(|t| t > now)) {
+                    break;
+                }
                 if !self.o.quiet {
                     json::timeout(&mut self.out, seq, SystemTime::now());
                 }
-            } else {
-                break;
             }
+            self.oldest += 1;
         }
     }
 
     /// `--json`, at the end: whatever is still unanswered timed out.
     pub fn expire_all(&mut self) {
-        while let Some((seq, _)) = self.waiting.pop_front() {
-            if !bit(&self.answered, seq) && !self.o.quiet {
-                json::timeout(&mut self.out, seq, SystemTime::now());
-            }
-        }
+        self.expire(None);
     }
 
     /// Flushes output, then waits for the socket or a signal, at most

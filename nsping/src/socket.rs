@@ -7,7 +7,7 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::os::fd::{AsFd, OwnedFd};
 
-use anyhow::{anyhow, Context};
+use anyhow::anyhow;
 use nscore::cli::{quote, strerror};
 use nscore::netns::Where;
 use rustix::io::Errno;
@@ -82,8 +82,14 @@ pub struct Prepared {
     pub from: Option<(IpAddr, String)>,
 }
 
+/// A failed socket option as one message (one error type keeps the
+/// binary small).
+fn failed(what: &str, e: std::io::Error) -> anyhow::Error {
+    anyhow!("cannot set {what}: {}", nscore::cli::io_reason(&e))
+}
+
 fn option(fd: impl AsFd, level: i32, name: i32, what: &str) -> anyhow::Result<()> {
-    sys::set_int(fd, level, name, 1).with_context(|| format!("cannot set {what}"))
+    sys::set_int(fd, level, name, 1).map_err(|e| failed(what, e))
 }
 
 /// Sets the socket up for `target` as the options ask.
@@ -121,7 +127,7 @@ pub fn prepare(
             // Only echo replies reach the socket; errors come by the error queue.
             let pass = 1u32 << crate::packet::ICMP_ECHOREPLY;
             sys::set_bytes(fd, sys::SOL_RAW, sys::ICMP_FILTER, &(!pass).to_ne_bytes())
-                .context("cannot set ICMP_FILTER")?;
+                .map_err(|e| failed("ICMP_FILTER", e))?;
         }
         (Family::V6, Kind::Raw) => {
             let mut filter = [u32::MAX; 8];
@@ -129,7 +135,7 @@ pub fn prepare(
             filter[t >> 5] &= !(1 << (t & 31));
             let bytes: Vec<u8> = filter.iter().flat_map(|w| w.to_ne_bytes()).collect();
             sys::set_bytes(fd, sys::SOL_ICMPV6, sys::ICMP6_FILTER, &bytes)
-                .context("cannot set ICMP6_FILTER")?;
+                .map_err(|e| failed("ICMP6_FILTER", e))?;
         }
         _ => {}
     }
@@ -180,7 +186,7 @@ pub fn prepare(
 
 fn bind_to_device(fd: impl AsFd, name: &str) -> anyhow::Result<()> {
     sys::set_bytes(fd, sys::SOL_SOCKET, sys::SO_BINDTODEVICE, name.as_bytes())
-        .with_context(|| format!("-I {}: cannot bind to the interface", quote(name)))
+        .map_err(|e| anyhow!("-I {}: cannot bind to the interface: {}", quote(name), nscore::cli::io_reason(&e)))
 }
 
 /// The source address the kernel would pick for `dst`, found as iputils

@@ -175,12 +175,12 @@ impl Stats {
     }
 
     /// Packet loss in percent, as iputils computes it (through a float).
-    pub fn loss_percent(&self) -> Option<f64> {
+    pub fn loss_percent(&self) -> Option<f32> {
         if self.transmitted == 0 {
             return None;
         }
         let lost = self.transmitted as i64 - self.received as i64;
-        Some(f64::from(((lost as f64) * 100.0 / self.transmitted as f64) as f32))
+        Some(((lost as f64) * 100.0 / self.transmitted as f64) as f32)
     }
 
     /// The round-trip summary in nanoseconds (None before any reply).
@@ -303,7 +303,7 @@ mod tests {
         let mut s = Stats::default();
         s.transmitted = 3;
         s.received = 2;
-        assert_eq!(s.loss_percent(), Some(f64::from(100.0f32 / 3.0)));
+        assert_eq!(s.loss_percent(), Some(100.0f32 / 3.0));
         assert_eq!(Stats::default().loss_percent(), None);
     }
 

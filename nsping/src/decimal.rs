@@ -1,0 +1,165 @@
+//! Decimal numbers without the float parser and printer (about 30 KB of
+//! the static binary): option values as fixed-point integers, and
+//! `printf("%g")` of the loss percentage done exactly on the float's value.
+
+/// Parses `DIGITS[.DIGITS]` into an integer scaled by 10^`places`,
+/// truncating further decimals (as iputils truncates `-i 0.0025` to 2 ms).
+/// None for anything else (signs, exponents, `nan`) or on overflow.
+pub fn parse_fixed(s: &str, places: u32) -> Option<u64> {
+    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
+    if whole.is_empty() && frac.is_empty() {
+        return None;
+    }
+    let all_digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    if !all_digits(whole) || !all_digits(frac) {
+        return None;
+    }
+    let mut value: u64 = 0;
+    for b in whole.bytes() {
+        value = value.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+    }
+    let mut frac = frac.bytes();
+    for _ in 0..places {
+        let digit = frac.next().map_or(0, |b| u64::from(b - b'0'));
+        value = value.checked_mul(10)?.checked_add(digit)?;
+    }
+    Some(value)
+}
+
+/// `value / 10^places` written out, trailing zeros dropped (`12500, 3` is
+/// `12.5`).
+pub fn fixed(value: u64, places: u32) -> String {
+    let scale = 10u64.pow(places);
+    let mut s = format!("{}", value / scale);
+    let frac = value % scale;
+    if frac != 0 {
+        let digits = format!("{frac:0width$}", width = places as usize);
+        s.push('.');
+        s.push_str(digits.trim_end_matches('0'));
+    }
+    s
+}
+
+/// `printf("%g", v)` for a float from 0 to 100 (a loss percentage): six
+/// significant digits, rounded half to even on the float's exact value,
+/// trailing zeros dropped, the exponent form below 1e-4. Values below
+/// 2^-66 (no loss of a u64 count comes near) print as 0.
+pub fn percent_g(v: f32) -> String {
+    // NaN fails both comparisons.
+    if !(v >= 0.0 && v <= 100.0) {
+        return if v > 100.0 { "100".into() } else { "0".into() };
+    }
+    // v = m * 2^e exactly.
+    let bits = v.to_bits();
+    let exp_bits = ((bits >> 23) & 0xff) as i32;
+    if exp_bits < 127 - 66 {
+        return "0".into();
+    }
+    let (m, e) = (u128::from((bits & 0x7f_ffff) | 0x80_0000), exp_bits - 150);
+    // v * 10^k as a fraction num/den; with -89 <= e <= -17 and k <= 25
+    // both stay below 2^110.
+    let scaled = |k: i32| -> (u128, u128) {
+        let (mut num, mut den) = (m, 1u128);
+        if k >= 0 {
+            num *= 10u128.pow(k as u32);
+        } else {
+            den *= 10u128.pow((-k) as u32);
+        }
+        if e >= 0 {
+            num <<= e;
+        } else {
+            den <<= -e;
+        }
+        (num, den)
+    };
+    // The decimal exponent: the largest x with 10^x <= v.
+    let mut x = 2;
+    while x > -20 {
+        let (num, den) = scaled(-x);
+        if num >= den {
+            break;
+        }
+        x -= 1;
+    }
+    let (num, den) = scaled(5 - x);
+    let mut digits = num / den;
+    let rem = num % den;
+    if 2 * rem > den || (2 * rem == den && digits % 2 == 1) {
+        digits += 1;
+    }
+    if digits == 1_000_000 {
+        digits = 100_000;
+        x += 1;
+    }
+    let text = format!("{digits}");
+    let trim = |s: String| -> String {
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s
+        }
+    };
+    if x < -4 {
+        let mantissa = trim(format!("{}.{}", &text[..1], &text[1..]));
+        format!("{mantissa}e-{:02}", -x)
+    } else if x >= 0 {
+        let point = x as usize + 1;
+        trim(format!("{}.{}", &text[..point], &text[point..]))
+    } else {
+        let zeros = "0".repeat((-x - 1) as usize);
+        trim(format!("0.{zeros}{text}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed_point_parsing() {
+        assert_eq!(parse_fixed("1", 3), Some(1000));
+        assert_eq!(parse_fixed("0.2", 3), Some(200));
+        assert_eq!(parse_fixed(".5", 3), Some(500));
+        assert_eq!(parse_fixed("5.", 3), Some(5000));
+        assert_eq!(parse_fixed("0.0025", 3), Some(2));
+        assert_eq!(parse_fixed("12.5", 0), Some(12));
+        for bad in ["", ".", "-1", "+1", "1e3", "nan", "inf", "1.2.3", " 1", "0x10"] {
+            assert_eq!(parse_fixed(bad, 3), None, "{bad:?}");
+        }
+        assert_eq!(parse_fixed("99999999999999999999", 0), None);
+        assert_eq!(parse_fixed("18446744073709552", 3), None);
+    }
+
+    #[test]
+    fn fixed_point_printing() {
+        assert_eq!(fixed(10_000, 3), "10");
+        assert_eq!(fixed(12_500, 3), "12.5");
+        assert_eq!(fixed(1, 3), "0.001");
+        assert_eq!(fixed(0, 6), "0");
+    }
+
+    #[test]
+    fn percent_g_matches_printf() {
+        // Values and what glibc's printf("%g") makes of them.
+        for (v, want) in [
+            (0.0f32, "0"),
+            (100.0, "100"),
+            (50.0, "50"),
+            (100.0 / 3.0, "33.3333"),
+            (200.0 / 3.0, "66.6667"),
+            (12.5, "12.5"),
+            (0.001, "0.001"),
+            (0.0001, "0.0001"),
+            (0.00001, "1e-05"),
+            (0.000012345678, "1.23457e-05"),
+            (99.99999, "100"),
+            (1.0 / 7.0 * 100.0, "14.2857"),
+            (100.0 / 65536.0, "0.00152588"),
+            (0.5, "0.5"),
+            (f32::NAN, "0"),
+            (1e-30, "0"),
+        ] {
+            assert_eq!(percent_g(v), want, "{v}");
+        }
+    }
+}
