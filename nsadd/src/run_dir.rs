@@ -25,12 +25,15 @@ pub fn prepare() -> Result<OwnedFd> {
     }
     let dir =
         lock(FlockOperation::LockExclusive)?.ok_or_else(|| failed("cannot open", Errno::NOENT))?;
-    let shared = MountPropagationFlags::SHARED | MountPropagationFlags::REC;
-    match mount_change(RUN_DIR, shared) {
+    // Not recursive once it is a mount point: a recursive change visits
+    // every namespace mounted below, and would make each create cost more
+    // than the last. Mounts made below a shared mount join its peer group.
+    match mount_change(RUN_DIR, MountPropagationFlags::SHARED) {
         Ok(()) => {}
         // Not a mount point yet: make it one, then share it.
         Err(Errno::INVAL) => {
             mount_bind_recursive(RUN_DIR, RUN_DIR).map_err(|e| failed("cannot bind-mount", e))?;
+            let shared = MountPropagationFlags::SHARED | MountPropagationFlags::REC;
             mount_change(RUN_DIR, shared).map_err(|e| failed("cannot make shared", e))?;
         }
         Err(e) => return Err(failed("cannot make shared", e)),
