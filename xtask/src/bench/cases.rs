@@ -134,6 +134,7 @@ fn single_commands(
                 |_| vec![argv("nsenter --net=/run/netns/red true")],
                 none,
             ),
+            Contender::new("alone", |_| vec![argv("true")], none),
         ],
     )?;
     let nsexec = m[0];
@@ -150,6 +151,15 @@ fn single_commands(
         "nsenter --net=… true",
         (m[0], m[2]),
         None,
+    ));
+    // Starting `true` itself is most of both: compare what each adds to it.
+    let added = |t: Duration| t.saturating_sub(m[3]);
+    rows.push(Row::time(
+        "… time added to the command itself",
+        "nsexec red true − true",
+        "ip netns exec red true − true",
+        (added(m[0]), added(m[1])),
+        Some(0.5),
     ));
 
     // vethpair against the tutorial's add-and-move and ip's one command.
@@ -479,6 +489,12 @@ fn ping(ours: &Ours, rows: &mut Vec<Row>) -> Result<()> {
     Ok(())
 }
 
+/// The kernel frees deleted namespaces in the background, and creating one
+/// meanwhile waits for that work; let it finish between phases.
+fn settle() {
+    std::thread::sleep(Duration::from_secs(3));
+}
+
 /// Per-item times of `command(i)` for i in 0..n.
 fn series(n: usize, command: impl Fn(usize) -> Argv) -> Result<Vec<Duration>> {
     (0..n).map(|i| time(&[command(i)])).collect()
@@ -493,6 +509,7 @@ fn first_last(series: &[Duration]) -> (Duration, Duration) {
 
 fn scale(ours: &Ours, baseline: &Baseline, rows: &mut Vec<Row>) -> Result<()> {
     for n in [10, 100, 500] {
+        settle();
         eprintln!("bench: {n} namespaces");
         let ours_add = series(n, |i| ours.cmd(&format!("nsadd s{i}")))?;
         let ours_del = series(n, |i| ours.cmd(&format!("nsadd -d s{i}")))?;
@@ -531,6 +548,7 @@ fn scale(ours: &Ours, baseline: &Baseline, rows: &mut Vec<Row>) -> Result<()> {
         }
     }
     // Per-command cost with 500 namespaces (and their mounts) present.
+    settle();
     eprintln!("bench: per command with 500 namespaces present");
     run_all(
         &(0..500)
