@@ -129,7 +129,7 @@ const CASES: &[Case] = &[
         2,
         "300.0.0.1",
     ),
-    case("ipassign", "-n red veth-red", 2, "ADDR"),
+    case("ipassign", "-n red veth-red", 2, "missing address"),
     case(
         "ipassign",
         "-n red 1234567890123456 10.0.0.5",
@@ -150,7 +150,7 @@ const CASES: &[Case] = &[
     // linkup: interfaces and namespaces; all names are checked first.
     case("linkup", "-n red nope0", 1, "nope0"),
     case("linkup", "-n nope veth-red", 1, "nope"),
-    case("linkup", "-n red", 2, "DEV"),
+    case("linkup", "-n red", 2, "missing interface"),
     case("linkup", "-n red a:b", 2, "a:b"),
     case("linkup", "-n red 1234567890123456", 2, "1234567890123456"),
     case("linkup", "--bogus x", 2, "--bogus"),
@@ -177,8 +177,8 @@ const CASES: &[Case] = &[
 ];
 
 /// A directory of links to the multi-call binary, one per tool.
-fn tool_links() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("nstools-bad-input-{}", std::process::id()));
+fn tool_links(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("nstools-bad-input-{}-{test}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temporary directory");
     for tool in [
         "nsadd", "nsexec", "vethpair", "ipassign", "linkup", "nsping",
@@ -194,7 +194,7 @@ fn check(cases: &[&Case]) -> usize {
     if !usable_or_skip("bad_input") {
         return 0;
     }
-    let links = tool_links();
+    let links = tool_links(cases[0].tool);
     let any_tool = links.join("nsadd");
     let mut failures = Vec::new();
     for case in cases {
