@@ -41,8 +41,12 @@ pub fn run(options: &Options) -> Result<()> {
         }
         let there = lab_namespaces();
         if !there.is_empty() {
+            let (noun, verb) = match there.len() {
+                1 => ("namespace", "exists"),
+                _ => ("namespaces", "exist"),
+            };
             bail!(
-                "--host: namespace {} already exists; not touching it (remove it: ip netns del {})",
+                "--host: {noun} {} already {verb}; not touching it (remove: ip netns del {})",
                 there.join(" and "),
                 there.join("; ip netns del ")
             );
@@ -93,7 +97,11 @@ pub fn run(options: &Options) -> Result<()> {
         }
     }
     if let Some(status) = ended.interrupted_status() {
-        eprintln!("e2e: interrupted; the lab is gone");
+        if !options.host || lab_namespaces().is_empty() {
+            eprintln!("e2e: interrupted; the lab is gone");
+        } else {
+            eprintln!("e2e: interrupted; the lab could not be removed (see above)");
+        }
         std::process::exit(status.into());
     }
     if !ended.status.success() {
