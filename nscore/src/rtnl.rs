@@ -41,6 +41,7 @@ pub const RTM_DELADDR: u16 = 21;
 pub const RTM_GETADDR: u16 = 22;
 
 const HEADER_LEN: usize = 16;
+const EPERM: i32 = 1;
 /// `struct ifinfomsg`: family, pad, type, index, flags, change.
 pub const IFINFOMSG_LEN: usize = 16;
 const IFLA_IFNAME: u16 = 3;
@@ -82,6 +83,8 @@ impl fmt::Display for NetlinkError {
         f.write_str(&strerror(self.errno))?;
         match &self.message {
             Some(message) => write!(f, " ({message})"),
+            // Changing links and addresses is what CAP_NET_ADMIN allows.
+            None if self.errno == EPERM => f.write_str(" (needs CAP_NET_ADMIN)"),
             None => Ok(()),
         }
     }

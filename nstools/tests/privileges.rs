@@ -1,0 +1,70 @@
+//! Without the privilege a step needs — an unprivileged user with no
+//! capabilities and no user namespace of its own — every tool fails with
+//! one line saying which privilege it needs, and creates nothing.
+
+use nscore::sandbox::{run, usable_or_skip};
+
+/// (command, exit status, the privilege the message must name)
+const CASES: &[(&str, i32, &str)] = &[
+    ("nsadd x", 1, "CAP_SYS_ADMIN"),
+    ("nsadd -d red", 1, "CAP_SYS_ADMIN"),
+    ("nsexec red true", 125, "CAP_SYS_ADMIN"),
+    ("vethpair -n red x y", 1, "CAP_SYS_ADMIN"),
+    ("vethpair x y", 1, "CAP_NET_ADMIN"),
+    ("ipassign -n red veth-red 10.1.1.1/24", 1, "CAP_SYS_ADMIN"),
+    ("ipassign lo 10.1.1.1/24", 1, "CAP_NET_ADMIN"),
+    ("ipassign -d lo 127.0.0.1/8", 1, "CAP_NET_ADMIN"),
+    ("linkup -n red veth-red", 1, "CAP_SYS_ADMIN"),
+    ("linkup lo", 1, "CAP_NET_ADMIN"),
+    // nsping keeps iputils' status for errors that are not lost replies.
+    ("nsping -n red -c 1 10.0.0.2", 2, "CAP_SYS_ADMIN"),
+    ("nsping -c 1 127.0.0.1", 2, "CAP_NET_RAW"),
+];
+
+#[test]
+fn every_tool_names_the_privilege_it_lacks_and_changes_nothing() {
+    if !usable_or_skip("privileges") {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("nstools-privileges-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for tool in [
+        "nsadd", "nsexec", "vethpair", "ipassign", "linkup", "nsping",
+    ] {
+        let link = dir.join(tool);
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_nstools"), &link).unwrap();
+    }
+    let mut failures = Vec::new();
+    for (command, status, privilege) in CASES {
+        let script = format!(
+            "ip netns add red && ip -n red link add veth-red type veth peer name veth-blue || exit 99
+            snapshot() {{ ls -A /run/netns; ip -o link; ip -o addr; ip -n red -o link; ip -n red -o addr; }}
+            snapshot > /run/before
+            command -v setpriv >/dev/null || {{ echo no-setpriv; exit; }}
+            setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all \
+                {command} 2>/run/err
+            echo status=$?
+            snapshot > /run/after; cmp -s /run/before /run/after || echo changed
+            cat /run/err >&2"
+        );
+        let r = run(&script, dir.join("nsadd").to_str().unwrap());
+        if r.stdout == "no-setpriv\n" {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "setpriv (util-linux) is missing"
+            );
+            return;
+        }
+        let tool = command.split(' ').next().unwrap();
+        let ok = r.stdout == format!("status={status}\n")
+            && r.stderr.lines().count() == 1
+            && r.stderr.starts_with(&format!("{tool}: "))
+            && r.stderr.contains(privilege);
+        if !ok {
+            failures.push(format!("{command}: {r:?}"));
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
