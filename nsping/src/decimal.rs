@@ -45,8 +45,8 @@ pub fn fixed(value: u64, places: u32) -> String {
 /// trailing zeros dropped, the exponent form below 1e-4. Values below
 /// 2^-66 (no loss of a u64 count comes near) print as 0.
 pub fn percent_g(v: f32) -> String {
-    // NaN fails both comparisons.
-    if !(v >= 0.0 && v <= 100.0) {
+    // NaN is in no range.
+    if !(0.0..=100.0).contains(&v) {
         return if v > 100.0 { "100".into() } else { "0".into() };
     }
     // v = m * 2^e exactly.
@@ -123,7 +123,9 @@ mod tests {
         assert_eq!(parse_fixed("5.", 3), Some(5000));
         assert_eq!(parse_fixed("0.0025", 3), Some(2));
         assert_eq!(parse_fixed("12.5", 0), Some(12));
-        for bad in ["", ".", "-1", "+1", "1e3", "nan", "inf", "1.2.3", " 1", "0x10"] {
+        for bad in [
+            "", ".", "-1", "+1", "1e3", "nan", "inf", "1.2.3", " 1", "0x10",
+        ] {
             assert_eq!(parse_fixed(bad, 3), None, "{bad:?}");
         }
         assert_eq!(parse_fixed("99999999999999999999", 0), None);

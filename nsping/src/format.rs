@@ -69,7 +69,11 @@ pub struct ReplyLine {
 
 /// `64 bytes from 10.0.0.2: icmp_seq=1 ttl=64 time=0.045 ms`.
 pub fn reply(out: &mut Vec<u8>, r: &ReplyLine) {
-    let _ = write!(out, "{} bytes from {}: icmp_seq={}", r.icmp_len, r.from, r.seq);
+    let _ = write!(
+        out,
+        "{} bytes from {}: icmp_seq={}",
+        r.icmp_len, r.from, r.seq
+    );
     if let Some(ttl) = r.ttl {
         let _ = write!(out, " ttl={ttl}");
     }
@@ -257,14 +261,18 @@ pub fn summary(out: &mut Vec<u8>, s: &Stats, run: &Run) {
         let _ = write!(out, ", +{} errors", s.errors);
     }
     if let Some(loss) = s.loss_percent() {
-        let ms = run.elapsed.as_secs() * 1000 + u64::from((run.elapsed.subsec_nanos() + 500_000) / 1_000_000);
+        let ms = run.elapsed.as_secs() * 1000
+            + u64::from((run.elapsed.subsec_nanos() + 500_000) / 1_000_000);
         let _ = write!(out, ", {}% packet loss, time {ms}ms", percent_g(loss));
     }
     out.push(b'\n');
     let mut comma = "";
     if s.received > 0 && run.timing {
         out.extend_from_slice(b"rtt min/avg/max/mdev = ");
-        for (i, us) in [s.tmin, s.avg_us(), s.tmax, s.mdev_us()].into_iter().enumerate() {
+        for (i, us) in [s.tmin, s.avg_us(), s.tmax, s.mdev_us()]
+            .into_iter()
+            .enumerate()
+        {
             if i > 0 {
                 out.push(b'/');
             }
@@ -295,7 +303,11 @@ pub fn status(out: &mut Vec<u8>, s: &Stats, timing: bool) {
     } else {
         0
     };
-    let _ = write!(out, "\r{}/{} packets, {loss}% loss", s.received, s.transmitted);
+    let _ = write!(
+        out,
+        "\r{}/{} packets, {loss}% loss",
+        s.received, s.transmitted
+    );
     if s.received > 0 && timing {
         out.extend_from_slice(b", min/avg/ewma/max = ");
         ms3(out, s.tmin);
@@ -385,17 +397,28 @@ mod tests {
             text(|o| reply(o, &line(1))),
             "64 bytes from 10.0.0.2: icmp_seq=1 ttl=64 time=0.045 ms\n"
         );
-        let dup = ReplyLine { duplicate: true, ..line(2) };
+        let dup = ReplyLine {
+            duplicate: true,
+            ..line(2)
+        };
         assert_eq!(
             text(|o| reply(o, &dup)),
             "64 bytes from 10.0.0.2: icmp_seq=2 ttl=64 time=0.045 ms (DUP!)\n"
         );
-        let short = ReplyLine { truncated: true, icmp_len: 20, ..line(3) };
+        let short = ReplyLine {
+            truncated: true,
+            icmp_len: 20,
+            ..line(3)
+        };
         assert_eq!(
             text(|o| reply(o, &short)),
             "20 bytes from 10.0.0.2: icmp_seq=3 ttl=64 (truncated)\n"
         );
-        let untimed = ReplyLine { rtt_us: None, icmp_len: 16, ..line(4) };
+        let untimed = ReplyLine {
+            rtt_us: None,
+            icmp_len: 16,
+            ..line(4)
+        };
         assert_eq!(
             text(|o| reply(o, &untimed)),
             "16 bytes from 10.0.0.2: icmp_seq=4 ttl=64\n"
@@ -426,7 +449,10 @@ mod tests {
             text(|o| icmp_error(o, v6, 1, 3, 0, 0)),
             "From fd00::1 icmp_seq=1 Time exceeded: Hop limit\n"
         );
-        assert_eq!(icmp_text(Family::V6, 2, 0, 1280), "Packet too big: mtu=1280");
+        assert_eq!(
+            icmp_text(Family::V6, 2, 0, 1280),
+            "Packet too big: mtu=1280"
+        );
     }
 
     #[test]
@@ -456,7 +482,10 @@ mod tests {
         for seq in 1..=3 {
             e.error(seq);
         }
-        let run = Run { elapsed: Duration::from_millis(404), ..run };
+        let run = Run {
+            elapsed: Duration::from_millis(404),
+            ..run
+        };
         assert_eq!(
             text(|o| summary(o, &e, &run)),
             "\n--- 10.0.0.2 ping statistics ---\n\
@@ -484,8 +513,18 @@ mod tests {
             show_ipg: true,
         };
         let t = text(|o| summary(o, &s, &run));
-        assert!(t.contains("2 packets transmitted, 2 received, +1 duplicates, 0% packet loss, time 10ms\n"), "{t}");
-        assert!(t.ends_with("rtt min/avg/max/mdev = 0.100/0.133/0.200/0.047 ms, ipg/ewma 10.000/0.112 ms\n"), "{t}");
+        assert!(
+            t.contains(
+                "2 packets transmitted, 2 received, +1 duplicates, 0% packet loss, time 10ms\n"
+            ),
+            "{t}"
+        );
+        assert!(
+            t.ends_with(
+                "rtt min/avg/max/mdev = 0.100/0.133/0.200/0.047 ms, ipg/ewma 10.000/0.112 ms\n"
+            ),
+            "{t}"
+        );
     }
 
     #[test]
@@ -499,6 +538,9 @@ mod tests {
             text(|o| status(o, &s, true)),
             "\r1/3 packets, 66% loss, min/avg/ewma/max = 0.045/0.045/0.045/0.045 ms\n"
         );
-        assert_eq!(text(|o| status(o, &Stats::default(), true)), "\r0/0 packets, 0% loss\n");
+        assert_eq!(
+            text(|o| status(o, &Stats::default(), true)),
+            "\r0/0 packets, 0% loss\n"
+        );
     }
 }

@@ -142,7 +142,10 @@ mod tests {
 
     #[test]
     fn strings_are_escaped() {
-        assert_eq!(text(|o| string(o, "a\"b\\c\nd\u{1}é")), r#""a\"b\\c\nd\u0001é""#);
+        assert_eq!(
+            text(|o| string(o, "a\"b\\c\nd\u{1}é")),
+            r#""a\"b\\c\nd\u0001é""#
+        );
     }
 
     #[test]
@@ -164,7 +167,14 @@ mod tests {
              \"rtt_ns\":45123,\"duplicate\":false,\"truncated\":false,\"time_ns\":1700000000123456789}\n"
         );
         assert_eq!(
-            text(|o| error(o, 2, "10.0.0.1".parse().unwrap(), (3, 1), "Destination Host Unreachable", at)),
+            text(|o| error(
+                o,
+                2,
+                "10.0.0.1".parse().unwrap(),
+                (3, 1),
+                "Destination Host Unreachable",
+                at
+            )),
             "{\"type\":\"error\",\"seq\":2,\"from\":\"10.0.0.1\",\"icmp_type\":3,\"icmp_code\":1,\
              \"message\":\"Destination Host Unreachable\",\"time_ns\":1700000000123456789}\n"
         );

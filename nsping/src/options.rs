@@ -257,9 +257,33 @@ mod tests {
     #[test]
     fn every_option_is_read() {
         let o = run(&[
-            "-n", "red", "-c", "3", "-i", "0.2", "-W", "1.5", "-w", "4", "-q", "-s", "100", "-t",
-            "9", "-D", "-O", "-I", "veth-red", "-f", "-4", "--json", "--max-loss", "5",
-            "--max-rtt", "2.5", "host",
+            "-n",
+            "red",
+            "-c",
+            "3",
+            "-i",
+            "0.2",
+            "-W",
+            "1.5",
+            "-w",
+            "4",
+            "-q",
+            "-s",
+            "100",
+            "-t",
+            "9",
+            "-D",
+            "-O",
+            "-I",
+            "veth-red",
+            "-f",
+            "-4",
+            "--json",
+            "--max-loss",
+            "5",
+            "--max-rtt",
+            "2.5",
+            "host",
         ])
         .unwrap();
         assert_eq!(o.netns.as_deref(), Some("red"));
@@ -271,7 +295,10 @@ mod tests {
         assert_eq!((o.size, o.ttl), (100, Some(9)));
         assert_eq!(o.source, Some(Source::Interface("veth-red".into())));
         assert_eq!(o.family, Some(Family::V4));
-        assert_eq!((o.max_loss_milli, o.max_rtt_ns), (Some(5000), Some(2_500_000)));
+        assert_eq!(
+            (o.max_loss_milli, o.max_rtt_ns),
+            (Some(5000), Some(2_500_000))
+        );
     }
 
     #[test]
@@ -295,7 +322,10 @@ mod tests {
     #[test]
     fn help_and_version() {
         assert_eq!(parse([OsString::from("-h")]).unwrap(), Command::Help);
-        assert_eq!(parse([OsString::from("--version")]).unwrap(), Command::Version);
+        assert_eq!(
+            parse([OsString::from("--version")]).unwrap(),
+            Command::Version
+        );
     }
 
     #[test]
@@ -308,8 +338,14 @@ mod tests {
         assert_eq!(error(&["-t", "256", "h"]), "invalid value for -t: 256");
         assert_eq!(error(&["-t", "0", "h"]), "invalid value for -t: 0");
         assert!(error(&["-s", "70000", "h"]).starts_with("invalid value for -s: 70000"));
-        assert_eq!(error(&["-4", "-6", "h"]), "only one of -4 and -6 may be given");
-        assert_eq!(error(&["--max-loss", "101", "h"]), "invalid value for --max-loss: 101");
+        assert_eq!(
+            error(&["-4", "-6", "h"]),
+            "only one of -4 and -6 may be given"
+        );
+        assert_eq!(
+            error(&["--max-loss", "101", "h"]),
+            "invalid value for --max-loss: 101"
+        );
         assert_eq!(error(&["a", "b"]), "unexpected argument b");
         assert!(error(&["-x", "h"]).contains("-x"));
         assert!(error(&["-c"]).contains("-c"));

@@ -240,7 +240,9 @@ mod tests {
     }
 
     fn with_ip_header(icmp: &[u8], ttl: u8) -> Vec<u8> {
-        let mut p = vec![0x45, 0, 0, 0, 0, 0, 0, 0, ttl, 1, 0, 0, 10, 0, 0, 2, 10, 0, 0, 1];
+        let mut p = vec![
+            0x45, 0, 0, 0, 0, 0, 0, 0, ttl, 1, 0, 0, 10, 0, 0, 2, 10, 0, 0, 1,
+        ];
         p.extend_from_slice(icmp);
         p
     }
@@ -248,7 +250,10 @@ mod tests {
     #[test]
     fn checksum_matches_rfc1071_examples() {
         // RFC 1071's example words 0001 f203 f4f5 f6f7 sum to ddf2.
-        assert_eq!(checksum(&[0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7]), !0xddf2);
+        assert_eq!(
+            checksum(&[0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7]),
+            !0xddf2
+        );
         // An odd byte counts as the high half of a word.
         assert_eq!(checksum(&[0xff]), !0xff00);
         let mut req = Request::new(Family::V4, 5, 7, &COOKIE);
@@ -271,10 +276,17 @@ mod tests {
     #[test]
     fn accepts_our_replies() {
         let m = matcher(Family::V4, true);
-        let r = m.reply(&with_ip_header(&echo_reply(Family::V4, 3), 63)).unwrap();
+        let r = m
+            .reply(&with_ip_header(&echo_reply(Family::V4, 3), 63))
+            .unwrap();
         assert_eq!(
             r,
-            Reply { seq: 3, icmp_len: 64, header_ttl: Some(63), truncated: false }
+            Reply {
+                seq: 3,
+                icmp_len: 64,
+                header_ttl: Some(63),
+                truncated: false
+            }
         );
         let dgram = matcher(Family::V4, false);
         assert_eq!(dgram.reply(&echo_reply(Family::V4, 4)).unwrap().seq, 4);
@@ -295,7 +307,10 @@ mod tests {
         assert_eq!(m.reply(&bad[..64]), Err(Reject::TooShort));
         // Cut inside the cookie (the checksum is redone so only length fails).
         let d = matcher(Family::V4, false);
-        assert_eq!(d.reply(&echo_reply(Family::V4, 1)[..12]), Err(Reject::TooShort));
+        assert_eq!(
+            d.reply(&echo_reply(Family::V4, 1)[..12]),
+            Err(Reject::TooShort)
+        );
         // Cut after the cookie: ours, but marked truncated.
         let r = d.reply(&echo_reply(Family::V4, 1)[..40]).unwrap();
         assert!(r.truncated);
@@ -331,7 +346,10 @@ mod tests {
         icmp[2..4].copy_from_slice(&[0, 0]);
         let sum = checksum(&icmp);
         icmp[2..4].copy_from_slice(&sum.to_be_bytes());
-        assert_eq!(m.reply(&with_ip_header(&icmp, 64)), Err(Reject::WrongCookie));
+        assert_eq!(
+            m.reply(&with_ip_header(&icmp, 64)),
+            Err(Reject::WrongCookie)
+        );
         assert_eq!(
             matcher(Family::V4, false).reply(&icmp),
             Err(Reject::WrongCookie)
@@ -393,7 +411,10 @@ mod tests {
         e.extend_from_slice(&[0, 0, 10, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0]);
         let parsed = ExtendedError::parse(&e).unwrap();
         assert_eq!(parsed.errno, 113);
-        assert_eq!((parsed.origin, parsed.icmp_type, parsed.icmp_code), (ORIGIN_ICMP, 3, 1));
+        assert_eq!(
+            (parsed.origin, parsed.icmp_type, parsed.icmp_code),
+            (ORIGIN_ICMP, 3, 1)
+        );
         assert_eq!(parsed.offender, Some("10.0.0.1".parse().unwrap()));
         assert_eq!(ExtendedError::parse(&e[..16]).unwrap().offender, None);
         assert_eq!(ExtendedError::parse(&e[..11]), None);

@@ -17,7 +17,9 @@ use rustix::net::SendFlags;
 use crate::format;
 use crate::json;
 use crate::options::{Family, Options};
-use crate::packet::{ExtendedError, Matcher, Request, COOKIE_LEN, ORIGIN_ICMP, ORIGIN_ICMP6, ORIGIN_LOCAL};
+use crate::packet::{
+    ExtendedError, Matcher, Request, COOKIE_LEN, ORIGIN_ICMP, ORIGIN_ICMP6, ORIGIN_LOCAL,
+};
 use crate::signals::Signals;
 use crate::socket::{IcmpSocket, Kind};
 use crate::stats::Stats;
@@ -73,7 +75,11 @@ fn set_bit(set: &mut [u64], seq: u16, on: bool) {
 }
 
 impl<'a> Pinger<'a> {
-    pub fn new(o: &'a Options, sock: &'a IcmpSocket, dst: SocketAddr) -> anyhow::Result<Pinger<'a>> {
+    pub fn new(
+        o: &'a Options,
+        sock: &'a IcmpSocket,
+        dst: SocketAddr,
+    ) -> anyhow::Result<Pinger<'a>> {
         let mut cookie = [0u8; COOKIE_LEN];
         let mut ident = [0u8; 2];
         fill_random(&mut cookie)?;
@@ -234,7 +240,11 @@ impl<'a> Pinger<'a> {
     /// Whether more probes are to go: until COUNT are sent, or with `-w`
     /// until COUNT are answered or the deadline.
     fn sending(&self) -> bool {
-        self.o.deadline.is_some() || !self.o.count.is_some_and(|c| self.stats.transmitted >= c)
+        let under_count = match self.o.count {
+            Some(c) => self.stats.transmitted < c,
+            None => true,
+        };
+        self.o.deadline.is_some() || under_count
     }
 
     /// How long to wait for stragglers once everything is sent: twice the
@@ -249,7 +259,8 @@ impl<'a> Pinger<'a> {
     }
 
     pub fn status(&self) -> u8 {
-        let short = self.o.deadline.is_some() && self.o.count.is_some_and(|c| self.stats.received < c);
+        let short =
+            self.o.deadline.is_some() && self.o.count.is_some_and(|c| self.stats.received < c);
         u8::from(self.stats.received == 0 || short)
     }
 
@@ -350,7 +361,12 @@ impl<'a> Pinger<'a> {
         match poll(&mut fds, ts.as_ref()) {
             Ok(_) => {}
             Err(Errno::INTR) => return Ok(()),
-            Err(e) => return Err(anyhow::anyhow!("poll: {}", nscore::cli::strerror(e.raw_os_error()))),
+            Err(e) => {
+                return Err(anyhow::anyhow!(
+                    "poll: {}",
+                    nscore::cli::strerror(e.raw_os_error())
+                ))
+            }
         }
         let revents = fds[0].revents();
         if revents.contains(PollFlags::ERR) {
@@ -365,14 +381,22 @@ impl<'a> Pinger<'a> {
     /// Reads queued datagrams until none is left or nothing is in flight.
     fn read_replies(&mut self) {
         loop {
-            let got = sys::receive(&self.sock.fd, &mut self.buf, &mut self.control, sys::MSG_DONTWAIT);
+            let got = sys::receive(
+                &self.sock.fd,
+                &mut self.buf,
+                &mut self.control,
+                sys::MSG_DONTWAIT,
+            );
             match got {
                 Ok(r) => self.on_datagram(r),
                 Err(e) => {
                     // A pending socket error (a raw socket's last ICMP
                     // error) surfaces here once; the error queue holds the
                     // details, as iputils reads them.
-                    if !matches!(e.raw_os_error().map(Errno::from_raw_os_error), Some(Errno::AGAIN | Errno::INTR)) {
+                    if !matches!(
+                        e.raw_os_error().map(Errno::from_raw_os_error),
+                        Some(Errno::AGAIN | Errno::INTR)
+                    ) {
                         self.read_errors();
                     }
                     return;
@@ -498,8 +522,14 @@ impl<'a> Pinger<'a> {
             self.out.push(b'E');
         } else if e.errno == Errno::MSGSIZE.raw_os_error() as u32 {
             match self.sock.family {
-                Family::V4 => self.stderr_line(format_args!("local error: message too long, mtu={}", e.info)),
-                Family::V6 => self.stderr_line(format_args!("local error: message too long, mtu: {}", e.info)),
+                Family::V4 => self.stderr_line(format_args!(
+                    "local error: message too long, mtu={}",
+                    e.info
+                )),
+                Family::V6 => self.stderr_line(format_args!(
+                    "local error: message too long, mtu: {}",
+                    e.info
+                )),
             }
         } else {
             let why = nscore::cli::strerror(e.errno as i32);
@@ -520,7 +550,14 @@ impl<'a> Pinger<'a> {
         let from = e.offender.unwrap_or(self.dst.ip());
         if self.o.json {
             let text = format::icmp_text(self.sock.family, e.icmp_type, e.icmp_code, e.info);
-            json::error(&mut self.out, seq, from, (e.icmp_type, e.icmp_code), &text, SystemTime::now());
+            json::error(
+                &mut self.out,
+                seq,
+                from,
+                (e.icmp_type, e.icmp_code),
+                &text,
+                SystemTime::now(),
+            );
         } else if self.o.flood {
             self.out.extend_from_slice(b"\x08E");
         } else {
@@ -544,7 +581,10 @@ fn timespec_ns(data: &[u8], word: usize) -> Option<u64> {
         })
     };
     let (sec, nsec) = (field(0)?, field(word)?);
-    u64::try_from(sec).ok()?.checked_mul(1_000_000_000)?.checked_add(u64::try_from(nsec).ok()?)
+    u64::try_from(sec)
+        .ok()?
+        .checked_mul(1_000_000_000)?
+        .checked_add(u64::try_from(nsec).ok()?)
 }
 
 fn fill_random(buf: &mut [u8]) -> anyhow::Result<()> {
@@ -558,7 +598,9 @@ fn fill_random(buf: &mut [u8]) -> anyhow::Result<()> {
                 use std::io::Read;
                 std::fs::File::open("/dev/urandom")
                     .and_then(|mut f| f.read_exact(&mut buf[at..]))
-                    .map_err(|e| anyhow::anyhow!("cannot get random bytes: {}", nscore::cli::io_reason(&e)))?;
+                    .map_err(|e| {
+                        anyhow::anyhow!("cannot get random bytes: {}", nscore::cli::io_reason(&e))
+                    })?;
                 return Ok(());
             }
         }

@@ -53,7 +53,9 @@ pub fn from_hosts(text: &str, name: &str, family: Option<Family>) -> Option<Targ
         if !names.iter().any(|n| n.eq_ignore_ascii_case(name)) {
             continue;
         }
-        let Some((addr, scope)) = literal(addr) else { continue };
+        let Some((addr, scope)) = literal(addr) else {
+            continue;
+        };
         if family.is_some_and(|f| f != family_of(&addr)) {
             continue;
         }
@@ -129,7 +131,9 @@ fe80::1%veth-red  peer
         let t = resolve("fe80::1%veth-red", Some(Family::V6)).unwrap();
         assert_eq!(t.scope.as_deref(), Some("veth-red"));
         assert_eq!(
-            resolve("10.0.0.2", Some(Family::V6)).unwrap_err().to_string(),
+            resolve("10.0.0.2", Some(Family::V6))
+                .unwrap_err()
+                .to_string(),
             "10.0.0.2: Address family for hostname not supported"
         );
     }
@@ -137,17 +141,32 @@ fe80::1%veth-red  peer
     #[test]
     fn hosts_file_entries() {
         let t = from_hosts(HOSTS, "blue.lab", None).unwrap();
-        assert_eq!((t.addr.to_string(), t.name.as_str()), ("10.0.0.2".into(), "blue"));
-        assert_eq!(from_hosts(HOSTS, "BLUE6", None).unwrap().addr.to_string(), "fd00::2");
         assert_eq!(
-            from_hosts(HOSTS, "localhost", Some(Family::V6)).unwrap().addr.to_string(),
+            (t.addr.to_string(), t.name.as_str()),
+            ("10.0.0.2".into(), "blue")
+        );
+        assert_eq!(
+            from_hosts(HOSTS, "BLUE6", None).unwrap().addr.to_string(),
+            "fd00::2"
+        );
+        assert_eq!(
+            from_hosts(HOSTS, "localhost", Some(Family::V6))
+                .unwrap()
+                .addr
+                .to_string(),
             "::1"
         );
         assert_eq!(
-            from_hosts(HOSTS, "localhost", None).unwrap().addr.to_string(),
+            from_hosts(HOSTS, "localhost", None)
+                .unwrap()
+                .addr
+                .to_string(),
             "127.0.0.1"
         );
-        assert_eq!(from_hosts(HOSTS, "peer", None).unwrap().scope.as_deref(), Some("veth-red"));
+        assert_eq!(
+            from_hosts(HOSTS, "peer", None).unwrap().scope.as_deref(),
+            Some("veth-red")
+        );
         assert_eq!(from_hosts(HOSTS, "comment", None), None);
         assert_eq!(from_hosts(HOSTS, "blue6", Some(Family::V4)), None);
         assert_eq!(from_hosts(HOSTS, "nobody", None), None);
@@ -155,7 +174,9 @@ fe80::1%veth-red  peer
 
     #[test]
     fn unknown_names_fail_with_the_name() {
-        let e = resolve("no-such-host.invalid", None).unwrap_err().to_string();
+        let e = resolve("no-such-host.invalid", None)
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("no-such-host.invalid: "), "{e}");
     }
 }

@@ -57,7 +57,6 @@ impl Signals {
         })
     }
 
-
     /// Drains the pipe.
     pub fn take(&self) -> Pending {
         let mut pending = Pending::default();

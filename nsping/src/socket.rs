@@ -93,11 +93,7 @@ fn option(fd: impl AsFd, level: i32, name: i32, what: &str) -> anyhow::Result<()
 }
 
 /// Sets the socket up for `target` as the options ask.
-pub fn prepare(
-    sock: &IcmpSocket,
-    o: &Options,
-    target: &Target,
-) -> anyhow::Result<Prepared> {
+pub fn prepare(sock: &IcmpSocket, o: &Options, target: &Target) -> anyhow::Result<Prepared> {
     let fd = sock.fd.as_fd();
     let here = Where(o.netns.as_deref());
     let device = match &o.source {
@@ -146,12 +142,22 @@ pub fn prepare(
         }
         Family::V6 => {
             option(fd, sys::SOL_IPV6, sys::IPV6_RECVERR, "IPV6_RECVERR")?;
-            option(fd, sys::SOL_IPV6, sys::IPV6_RECVHOPLIMIT, "IPV6_RECVHOPLIMIT")?;
+            option(
+                fd,
+                sys::SOL_IPV6,
+                sys::IPV6_RECVHOPLIMIT,
+                "IPV6_RECVHOPLIMIT",
+            )?;
         }
     }
     // Kernel receive times; the 64-bit variant where the kernel has it.
     if sys::set_int(fd, sys::SOL_SOCKET, sys::SO_TIMESTAMPNS_NEW, 1).is_err() {
-        option(fd, sys::SOL_SOCKET, sys::SO_TIMESTAMPNS_OLD, "SO_TIMESTAMPNS")?;
+        option(
+            fd,
+            sys::SOL_SOCKET,
+            sys::SO_TIMESTAMPNS_OLD,
+            "SO_TIMESTAMPNS",
+        )?;
     }
     if let Some(ttl) = o.ttl {
         let set = match sock.family {
@@ -169,7 +175,12 @@ pub fn prepare(
         let local = match (a, sock.family) {
             (IpAddr::V4(a), Family::V4) => SocketAddr::V4(SocketAddrV4::new(*a, 0)),
             (IpAddr::V6(a), Family::V6) => SocketAddr::V6(SocketAddrV6::new(*a, 0, 0, scope)),
-            _ => return Err(anyhow!("-I {a}: not an address of the family of {}", target.addr)),
+            _ => {
+                return Err(anyhow!(
+                    "-I {a}: not an address of the family of {}",
+                    target.addr
+                ))
+            }
         };
         rustix::net::bind(fd, &local)
             .map_err(|e| anyhow!("-I {a}: cannot bind: {}{here}", os_error(e)))?;
@@ -185,8 +196,13 @@ pub fn prepare(
 }
 
 fn bind_to_device(fd: impl AsFd, name: &str) -> anyhow::Result<()> {
-    sys::set_bytes(fd, sys::SOL_SOCKET, sys::SO_BINDTODEVICE, name.as_bytes())
-        .map_err(|e| anyhow!("-I {}: cannot bind to the interface: {}", quote(name), nscore::cli::io_reason(&e)))
+    sys::set_bytes(fd, sys::SOL_SOCKET, sys::SO_BINDTODEVICE, name.as_bytes()).map_err(|e| {
+        anyhow!(
+            "-I {}: cannot bind to the interface: {}",
+            quote(name),
+            nscore::cli::io_reason(&e)
+        )
+    })
 }
 
 /// The source address the kernel would pick for `dst`, found as iputils
@@ -199,7 +215,12 @@ fn probe_source(dst: SocketAddr, device: Option<&str>) -> Result<IpAddr, Errno> 
     };
     let probe = rustix::net::socket_with(domain, SocketType::DGRAM, SocketFlags::CLOEXEC, None)?;
     if let Some(name) = device {
-        let _ = sys::set_bytes(&probe, sys::SOL_SOCKET, sys::SO_BINDTODEVICE, name.as_bytes());
+        let _ = sys::set_bytes(
+            &probe,
+            sys::SOL_SOCKET,
+            sys::SO_BINDTODEVICE,
+            name.as_bytes(),
+        );
     }
     let mut to = dst;
     to.set_port(1025);

@@ -81,8 +81,7 @@ impl Stats {
         if diff <= 0x7fff {
             u64::from(diff)
         } else {
-            self.transmitted
-                .saturating_sub(self.received + self.errors)
+            self.transmitted.saturating_sub(self.received + self.errors)
         }
     }
 
@@ -238,14 +237,32 @@ mod tests {
     #[test]
     fn integer_square_roots() {
         // iputils' llsqrt, step by step: 3 -> 2 -> 1 -> 2 stops at 2.
-        let iputils = [(0, 0), (1, 1), (2, 1), (3, 2), (4, 2), (8, 3), (15, 4), (16, 4), (15200, 123)];
+        let iputils = [
+            (0, 0),
+            (1, 1),
+            (2, 1),
+            (3, 2),
+            (4, 2),
+            (8, 3),
+            (15, 4),
+            (16, 4),
+            (15200, 123),
+        ];
         for (a, r) in iputils {
             assert_eq!(isqrt(a), r, "isqrt({a})");
         }
         assert_eq!(isqrt(1 << 40), 1 << 20);
         assert_eq!(isqrt(-5), 0);
         assert!((3_037_000_499..=3_037_000_500).contains(&isqrt(i64::MAX)));
-        for (a, r) in [(0, 0), (1, 1), (3, 1), (8, 2), (15, 3), (16, 4), (1 << 80, 1 << 40)] {
+        for (a, r) in [
+            (0, 0),
+            (1, 1),
+            (3, 1),
+            (8, 2),
+            (15, 3),
+            (16, 4),
+            (1 << 80, 1 << 40),
+        ] {
             assert_eq!(isqrt_u128(a), r, "isqrt_u128({a})");
         }
     }
@@ -259,7 +276,10 @@ mod tests {
             s.sent();
             assert!(!s.reply(seq, us * 1000 + 999));
         }
-        assert_eq!((s.tmin, s.avg_us(), s.tmax, s.mdev_us()), (45, 134, 309, 123));
+        assert_eq!(
+            (s.tmin, s.avg_us(), s.tmax, s.mdev_us()),
+            (45, 134, 309, 123)
+        );
         let mut t = Stats::default();
         for (seq, us) in [(1, 55), (2, 51)] {
             t.sent();
@@ -288,8 +308,10 @@ mod tests {
 
     #[test]
     fn a_resent_sequence_number_is_not_a_duplicate() {
-        let mut s = Stats::default();
-        s.transmitted = 65535;
+        let mut s = Stats {
+            transmitted: 65535,
+            ..Stats::default()
+        };
         assert_eq!(s.sent(), 0);
         s.reply(0, 10);
         s.transmitted = 65535 + 65536;
@@ -300,9 +322,11 @@ mod tests {
 
     #[test]
     fn loss_goes_through_a_float() {
-        let mut s = Stats::default();
-        s.transmitted = 3;
-        s.received = 2;
+        let s = Stats {
+            transmitted: 3,
+            received: 2,
+            ..Stats::default()
+        };
         assert_eq!(s.loss_percent(), Some(100.0f32 / 3.0));
         assert_eq!(Stats::default().loss_percent(), None);
     }
@@ -317,7 +341,12 @@ mod tests {
         }
         assert_eq!(
             s.rtt_nanos(),
-            Some(RttNanos { min: 1000, avg: 2000, max: 3000, mdev: 1000 })
+            Some(RttNanos {
+                min: 1000,
+                avg: 2000,
+                max: 3000,
+                mdev: 1000
+            })
         );
     }
 
