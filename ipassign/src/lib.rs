@@ -1,7 +1,7 @@
 //! ipassign: add and remove IPv4 and IPv6 addresses on an interface, with
 //! the result `ip addr add` / `ip addr del` would give.
 
-mod address;
+pub mod address;
 mod assign;
 mod options;
 mod present;
