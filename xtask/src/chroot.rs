@@ -9,18 +9,19 @@
 //! dynamically), mounts proc, sysfs and a tmpfs on `/run` inside DIR, chroots
 //! into it and runs each step as a child process (`crate::pipeline`).
 
-use std::ffi::CString;
+use std::ffi::{CString, OsString};
 use std::fs;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 
 use crate::dist::{self, MULTICALL};
-use crate::{paths, pipeline};
+use crate::{paths, pipeline, reexec};
 
 const USAGE: &str = "usage: cargo xtask chroot [--multicall]";
+/// The hidden form that runs in the sandbox: `chroot --inside DIR`.
+const INSIDE: &str = "--inside";
 
 /// Which binaries go into `/bin`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,14 +33,6 @@ pub enum Layout {
 }
 
 impl Layout {
-    pub fn from_flag(multicall: bool) -> Layout {
-        if multicall {
-            Layout::Multicall
-        } else {
-            Layout::Separate
-        }
-    }
-
     pub fn describe(self) -> &'static str {
         match self {
             Layout::Separate => "the single tools",
@@ -48,12 +41,19 @@ impl Layout {
     }
 }
 
-pub fn run(args: &[String]) -> Result<()> {
-    match args {
+pub fn run(args: &[OsString]) -> Result<()> {
+    let args: Vec<&str> = args
+        .iter()
+        .map(|a| {
+            a.to_str()
+                .with_context(|| format!("{a:?}: not UTF-8; {USAGE}"))
+        })
+        .collect::<Result<_>>()?;
+    match args[..] {
         [] => check(Layout::Separate),
-        [flag] if flag == "--multicall" => check(Layout::Multicall),
-        [flag, dir] if flag == "--inside" => inside(Path::new(dir)),
-        [flag] if flag == "-h" || flag == "--help" => {
+        ["--multicall"] => check(Layout::Multicall),
+        [INSIDE, dir] => inside(Path::new(dir)),
+        ["-h" | "--help"] => {
             println!("{USAGE}");
             Ok(())
         }
@@ -66,9 +66,16 @@ pub fn check(layout: Layout) -> Result<()> {
     let dist = dist::run(&dist::Options::default())?;
     let dir = root_dir(layout);
     make_root(&dist.dir, &dir, layout)?;
-    println!("chroot: {} with {} only; running the tutorial inside", dir.display(), layout.describe());
+    println!(
+        "chroot: {} with {} only; running the tutorial inside",
+        dir.display(),
+        layout.describe()
+    );
     run_inside(&dir).with_context(|| format!("chroot check with {}", layout.describe()))?;
-    println!("chroot: ok: red and blue answered with {}", layout.describe());
+    println!(
+        "chroot: ok: red and blue answered with {}",
+        layout.describe()
+    );
     Ok(())
 }
 
@@ -81,11 +88,17 @@ pub fn make_root(dist: &Path, dir: &Path, layout: Layout) -> Result<()> {
     let bin = dir.join("bin");
     fs::create_dir_all(&bin).with_context(|| format!("{}", bin.display()))?;
     for empty in ["proc", "sys", "run", "tmp"] {
-        fs::create_dir(dir.join(empty)).with_context(|| format!("{}", dir.join(empty).display()))?;
+        fs::create_dir(dir.join(empty))
+            .with_context(|| format!("{}", dir.join(empty).display()))?;
     }
     let copy = |name: &str| {
-        fs::copy(dist.join(name), bin.join(name))
-            .with_context(|| format!("copying {} into {}", dist.join(name).display(), bin.display()))
+        fs::copy(dist.join(name), bin.join(name)).with_context(|| {
+            format!(
+                "copying {} into {}",
+                dist.join(name).display(),
+                bin.display()
+            )
+        })
     };
     match layout {
         Layout::Separate => {
@@ -104,17 +117,20 @@ pub fn make_root(dist: &Path, dir: &Path, layout: Layout) -> Result<()> {
     Ok(())
 }
 
-/// Starts this program again in a fresh sandbox to run the tutorial in `dir`.
+/// Starts this program again in a fresh sandbox to run the tutorial in
+/// `dir`; SIGINT and SIGTERM are passed on to it.
 fn run_inside(dir: &Path) -> Result<()> {
-    let me = std::env::current_exe().context("finding the xtask binary")?;
     let dir = fs::canonicalize(dir).with_context(|| format!("{}", dir.display()))?;
-    let mut command = Command::new(&me);
-    command.arg("chroot").arg("--inside").arg(&dir);
-    let status = nscore::sandbox::isolate(&mut command)
-        .status()
+    let mut command = reexec::myself("chroot")?;
+    command.arg(INSIDE).arg(&dir);
+    nscore::sandbox::isolate(&mut command);
+    let ended = reexec::run(command)
         .context("starting a sandbox (needs root or unprivileged user namespaces)")?;
-    if !status.success() {
-        bail!("the run inside the chroot failed ({status})");
+    if let Some(status) = ended.interrupted_status() {
+        bail!("interrupted (exit status {status}); the sandbox is gone with everything in it");
+    }
+    if !ended.status.success() {
+        bail!("the run inside the chroot failed ({})", ended.status);
     }
     Ok(())
 }
@@ -127,14 +143,21 @@ fn inside(dir: &Path) -> Result<()> {
     const BIND: u64 = 4096; // MS_BIND
     const REC: u64 = 16384; // MS_REC
     let safe = NOSUID | NODEV | NOEXEC;
+    // The root of the chroot must be a mount point, as in a container or
+    // the VM's rootfs: nsexec (like `ip netns exec`) makes `/` a slave
+    // mount, which fails with EINVAL on a plain directory.
+    mount(&dir.to_string_lossy(), dir, "", BIND | REC, "")
+        .with_context(|| format!("binding {} onto itself", dir.display()))?;
     let proc = dir.join("proc");
     // A fresh proc needs a PID namespace of our own when in a user
     // namespace; the host's, bound in, shows the same /proc/self.
     if mount("proc", &proc, "proc", safe, "").is_err() {
-        mount("/proc", &proc, "", BIND | REC, "").with_context(|| format!("mounting proc on {}", proc.display()))?;
+        mount("/proc", &proc, "", BIND | REC, "")
+            .with_context(|| format!("mounting proc on {}", proc.display()))?;
     }
     let sys = dir.join("sys");
-    mount("sysfs", &sys, "sysfs", safe, "").with_context(|| format!("mounting sysfs on {}", sys.display()))?;
+    mount("sysfs", &sys, "sysfs", safe, "")
+        .with_context(|| format!("mounting sysfs on {}", sys.display()))?;
     let run = dir.join("run");
     mount("tmpfs", &run, "tmpfs", NOSUID | NODEV, "mode=0755")
         .with_context(|| format!("mounting a tmpfs on {}", run.display()))?;
@@ -217,7 +240,10 @@ mod tests {
                     out.push(format!("{rel}/"));
                     todo.push(path);
                 } else if meta.file_type().is_symlink() {
-                    out.push(format!("{rel} -> {}", fs::read_link(&path).unwrap().display()));
+                    out.push(format!(
+                        "{rel} -> {}",
+                        fs::read_link(&path).unwrap().display()
+                    ));
                 } else {
                     out.push(rel);
                 }
@@ -236,8 +262,17 @@ mod tests {
         assert_eq!(
             tree(&root),
             [
-                "bin/", "bin/ipassign", "bin/linkup", "bin/nsadd", "bin/nsexec", "bin/nsping", "bin/vethpair",
-                "proc/", "run/", "sys/", "tmp/"
+                "bin/",
+                "bin/ipassign",
+                "bin/linkup",
+                "bin/nsadd",
+                "bin/nsexec",
+                "bin/nsping",
+                "bin/vethpair",
+                "proc/",
+                "run/",
+                "sys/",
+                "tmp/"
             ]
         );
         assert_eq!(fs::read(root.join("bin/nsping")).unwrap(), b"nsping");
@@ -279,5 +314,6 @@ mod tests {
     fn arguments_are_checked() {
         assert!(run(&["--bogus".into()]).is_err());
         assert!(run(&["--multicall".into(), "x".into()]).is_err());
+        assert!(run(&[INSIDE.into()]).is_err());
     }
 }

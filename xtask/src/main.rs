@@ -1,13 +1,16 @@
 //! `cargo xtask`: the project's chores, in Rust (see `cargo xtask --help`).
 
 mod bench;
+mod chroot;
 mod ci;
 mod dist;
 mod e2e;
 mod elf;
 mod examples;
 mod paths;
+mod pipeline;
 mod reexec;
+mod vm;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -37,6 +40,15 @@ Commands:
         dist, then our tools against iproute2, iputils and busybox in a
         sandbox, N runs (default 100) per single command; writes the table
         to docs/benchmarks.md.
+  chroot [--multicall]
+        dist, then the red/blue tutorial in a sandboxed chroot holding only
+        the static tools (or nstools and its links) and empty /proc, /sys,
+        /run, /tmp: no libc, no /etc, no shell.
+  vm [--multicall] [--accel auto|kvm|tcg] [--timeout SECONDS]
+        dist, then boots Debian's kernel under qemu with an initramfs of
+        only the tools, the veth module and a small static /init that runs
+        the tutorial; reports the pings. Installs qemu and fetches the
+        kernel package with apt-get the first time (kept in target/vm).
   ci    what CI runs: fmt --check, clippy -D warnings, test, e2e,
         e2e --multicall, examples.
 ";
@@ -55,6 +67,8 @@ fn main() -> ExitCode {
         Some("bench") => bench_options(&rest).and_then(|o| bench::run(&o)),
         Some(bench::LAB) => bench::lab(&rest),
         Some("ci") => no_options("ci", &rest).and_then(|()| ci::run()),
+        Some("chroot") => chroot::run(&rest),
+        Some("vm") => vm::run(&rest),
         Some(e2e::LAB) => e2e::lab(&rest),
         Some("-h" | "--help" | "help") => {
             print!("{HELP}");

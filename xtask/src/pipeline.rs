@@ -37,7 +37,15 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         name: "veth cable red-blue",
-        argv: &["/bin/vethpair", "-n", "red", "veth-red", "--peer-netns", "blue", "veth-blue"],
+        argv: &[
+            "/bin/vethpair",
+            "-n",
+            "red",
+            "veth-red",
+            "--peer-netns",
+            "blue",
+            "veth-blue",
+        ],
         expect: Expect::Success,
     },
     Step {
@@ -62,12 +70,30 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         name: "ping red -> blue",
-        argv: &["/bin/nsping", "-n", "red", "-c", "3", "-i", "0.2", "10.0.0.2"],
+        argv: &[
+            "/bin/nsping",
+            "-n",
+            "red",
+            "-c",
+            "3",
+            "-i",
+            "0.2",
+            "10.0.0.2",
+        ],
         expect: Expect::Replies(3),
     },
     Step {
         name: "ping blue -> red",
-        argv: &["/bin/nsping", "-n", "blue", "-c", "3", "-i", "0.2", "10.0.0.1"],
+        argv: &[
+            "/bin/nsping",
+            "-n",
+            "blue",
+            "-c",
+            "3",
+            "-i",
+            "0.2",
+            "10.0.0.1",
+        ],
         expect: Expect::Replies(3),
     },
     Step {
@@ -88,7 +114,9 @@ pub const STEPS: &[Step] = &[
 ];
 
 /// The tool binaries the steps call, as named in `/bin`.
-pub const TOOLS: [&str; 6] = ["nsadd", "nsexec", "vethpair", "ipassign", "linkup", "nsping"];
+pub const TOOLS: [&str; 6] = [
+    "nsadd", "nsexec", "vethpair", "ipassign", "linkup", "nsping",
+];
 
 /// How long one step may take before it is killed and counted as failed.
 pub const STEP_TIMEOUT: Duration = Duration::from_secs(30);
@@ -120,7 +148,11 @@ pub fn run(steps: &[Step]) -> Result<Vec<String>, Failure> {
             why,
         })?;
         if let Expect::Replies(_) = step.expect {
-            let mut summary = format!("{}: {}", step.name, statistics(&output.stdout).unwrap_or(""));
+            let mut summary = format!(
+                "{}: {}",
+                step.name,
+                statistics(&output.stdout).unwrap_or("")
+            );
             if let Some(rtt) = output.stdout.lines().find(|l| l.starts_with("rtt ")) {
                 summary.push_str("; ");
                 summary.push_str(rtt);
@@ -151,11 +183,13 @@ fn run_step(step: &Step) -> Result<Output, Failure> {
         .args(&step.argv[1..])
         .env_clear()
         .env("PATH", "/bin")
-        .stdin(Stdio::null())
+        // A pipe closed at once rather than /dev/null: there is no /dev.
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| fail(format!("cannot run {}: {e}", step.argv[0])))?;
+    drop(child.stdin.take());
     // Read both pipes on threads so neither can fill up and stall the child.
     let stdout = drain(child.stdout.take());
     let stderr = drain(child.stderr.take());
@@ -166,7 +200,10 @@ fn run_step(step: &Step) -> Result<Output, Failure> {
             Ok(None) if started.elapsed() > STEP_TIMEOUT => {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Err(fail(format!("still running after {}s; killed", STEP_TIMEOUT.as_secs())));
+                return Err(fail(format!(
+                    "still running after {}s; killed",
+                    STEP_TIMEOUT.as_secs()
+                )));
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(5)),
             Err(e) => return Err(fail(format!("waiting for {}: {e}", step.argv[0]))),
@@ -210,7 +247,10 @@ pub fn check(step: &Step, output: &Output) -> Result<(), String> {
     match step.expect {
         Expect::Success => Ok(()),
         Expect::NoOutput if output.stdout.is_empty() => Ok(()),
-        Expect::NoOutput => Err(format!("expected no output, got {:?}", output.stdout.trim_end())),
+        Expect::NoOutput => Err(format!(
+            "expected no output, got {:?}",
+            output.stdout.trim_end()
+        )),
         Expect::Replies(count) => {
             let stats = statistics(&output.stdout).ok_or("no ping statistics in the output")?;
             let want = format!("{count} packets transmitted, {count} received,");
@@ -225,7 +265,9 @@ pub fn check(step: &Step, output: &Output) -> Result<(), String> {
 
 /// The "N packets transmitted, M received, ..." line of ping's output.
 fn statistics(stdout: &str) -> Option<&str> {
-    stdout.lines().find(|l| l.contains(" packets transmitted, "))
+    stdout
+        .lines()
+        .find(|l| l.contains(" packets transmitted, "))
 }
 
 #[cfg(test)]
@@ -269,8 +311,14 @@ mod tests {
         let step = STEPS[0];
         let why = check(&step, &output(Some(1), "", "nsadd: red: File exists\n")).unwrap_err();
         assert_eq!(why, "exit status 1: nsadd: red: File exists");
-        assert_eq!(check(&step, &output(Some(2), "", "")).unwrap_err(), "exit status 2");
-        assert_eq!(check(&step, &output(None, "", "")).unwrap_err(), "killed by a signal");
+        assert_eq!(
+            check(&step, &output(Some(2), "", "")).unwrap_err(),
+            "exit status 2"
+        );
+        assert_eq!(
+            check(&step, &output(None, "", "")).unwrap_err(),
+            "killed by a signal"
+        );
     }
 
     #[test]
