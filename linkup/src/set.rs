@@ -100,7 +100,7 @@ mod tests {
         let e = failure("eth0", false, Where(None), NetlinkError::from_errno(1));
         assert_eq!(
             e.to_string(),
-            "eth0: cannot set down: Operation not permitted"
+            "eth0: cannot set down: Operation not permitted (needs CAP_NET_ADMIN)"
         );
     }
 }

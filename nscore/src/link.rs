@@ -6,10 +6,9 @@ use anyhow::anyhow;
 use netlink_packet_core::Emitable;
 
 use crate::cli::quote;
+use crate::message::{ifinfomsg, Message};
 use crate::netns::{self, Where};
-use crate::rtnl::{
-    attributes, LinkByName, NetlinkError, Rtnl, IFINFOMSG_LEN, RTM_GETLINK, RTM_NEWLINK,
-};
+use crate::rtnl::{attributes, NetlinkError, Rtnl, IFINFOMSG_LEN, RTM_GETLINK, RTM_NEWLINK};
 
 /// `IFF_UP`: administratively up.
 pub const IFF_UP: u32 = 1;
@@ -108,7 +107,16 @@ pub fn query(rtnl: &mut Rtnl, request: &impl Emitable) -> Result<Option<Link>, N
 
 /// The interface called `name` in the socket's namespace, if there is one.
 pub fn get(rtnl: &mut Rtnl, name: &str) -> Result<Option<Link>, NetlinkError> {
-    query(rtnl, &LinkByName(name))
+    query(rtnl, &by_name(name))
+}
+
+/// An `RTM_GETLINK` request for one interface by name, without counters.
+pub fn by_name(name: &str) -> Message {
+    let mut request = Message::new(&ifinfomsg(0, 0, 0));
+    request
+        .put_str(IFLA_IFNAME, name)
+        .put_u32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+    request
 }
 
 /// The interface called `name`, or an error that names it and the
@@ -146,7 +154,6 @@ pub fn socket(ns: Option<&str>) -> anyhow::Result<Rtnl> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::message::{ifinfomsg, Message};
 
     fn reply(index: u32, flags: u32, attrs: impl FnOnce(&mut Message)) -> Vec<u8> {
         let mut m = Message::new(&ifinfomsg(index, flags, 0));
@@ -223,5 +230,7 @@ mod tests {
             e.to_string(),
             "nonexistent0: no such interface in namespace \"x\""
         );
+        // The socket stays usable after the kernel's error.
+        assert_eq!(get(&mut rtnl, "lo").unwrap().map(|l| l.index), Some(1));
     }
 }

@@ -44,10 +44,6 @@ const HEADER_LEN: usize = 16;
 const EPERM: i32 = 1;
 /// `struct ifinfomsg`: family, pad, type, index, flags, change.
 pub const IFINFOMSG_LEN: usize = 16;
-const IFLA_IFNAME: u16 = 3;
-const IFLA_EXT_MASK: u16 = 29;
-/// RTEXT_FILTER_SKIP_STATS: leave the counters out of link replies.
-const RTEXT_FILTER_SKIP_STATS: u32 = 1 << 3;
 
 /// What the kernel (or the socket) refused: an errno and, where the kernel
 /// explained itself, its extended-ack message.
@@ -182,40 +178,6 @@ impl Rtnl {
             }
         }
     }
-
-    /// The index of interface `name`, by RTM_GETLINK.
-    pub fn link_index(&mut self, name: &str) -> Result<u32, NetlinkError> {
-        let request = LinkByName(name);
-        let mut index = None;
-        self.request(RTM_GETLINK, 0, &request, |reply| {
-            if reply.kind == RTM_NEWLINK && reply.payload.len() >= IFINFOMSG_LEN {
-                index = Some(u32::from_ne_bytes(reply.payload[4..8].try_into().unwrap()));
-            }
-        })?;
-        index.ok_or_else(|| NetlinkError::from_errno(19)) // ENODEV
-    }
-}
-
-/// An `RTM_GETLINK` request for one interface by name, without statistics.
-pub struct LinkByName<'a>(pub &'a str);
-
-impl Emitable for LinkByName<'_> {
-    fn buffer_len(&self) -> usize {
-        IFINFOMSG_LEN + attribute_len(self.0.len() + 1) + attribute_len(4)
-    }
-
-    fn emit(&self, buffer: &mut [u8]) {
-        buffer[..IFINFOMSG_LEN].fill(0);
-        let mut at = IFINFOMSG_LEN;
-        let mut name = self.0.as_bytes().to_vec();
-        name.push(0);
-        at += put_attribute(&mut buffer[at..], IFLA_IFNAME, &name);
-        put_attribute(
-            &mut buffer[at..],
-            IFLA_EXT_MASK,
-            &RTEXT_FILTER_SKIP_STATS.to_ne_bytes(),
-        );
-    }
 }
 
 /// Encodes a whole request: netlink header, then the payload.
@@ -334,22 +296,6 @@ pub fn attributes(mut bytes: &[u8]) -> impl Iterator<Item = (u16, &[u8])> {
     })
 }
 
-/// Writes one attribute at the start of `buffer`; returns its aligned length.
-pub fn put_attribute(buffer: &mut [u8], kind: u16, value: &[u8]) -> usize {
-    let len = 4 + value.len();
-    buffer[0..2].copy_from_slice(&(len as u16).to_ne_bytes());
-    buffer[2..4].copy_from_slice(&kind.to_ne_bytes());
-    buffer[4..len].copy_from_slice(value);
-    let aligned = align(len);
-    buffer[len..aligned].fill(0);
-    aligned
-}
-
-/// Length of an attribute with a value of `value_len` bytes, padded.
-pub const fn attribute_len(value_len: usize) -> usize {
-    align(4 + value_len)
-}
-
 /// Netlink's 4-byte alignment.
 pub const fn align(len: usize) -> usize {
     (len + 3) & !3
@@ -358,6 +304,7 @@ pub const fn align(len: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::message::Message;
 
     fn message(kind: u16, flags: u16, seq: u32, payload: &[u8]) -> Vec<u8> {
         let len = HEADER_LEN + payload.len();
@@ -377,11 +324,7 @@ mod tests {
         p.extend((-errno).to_ne_bytes());
         p.extend(message(RTM_NEWLINK, 0, 7, &[])); // the capped request header
         if let Some(text) = text {
-            let mut value = text.as_bytes().to_vec();
-            value.push(0);
-            let mut attr = vec![0u8; attribute_len(value.len())];
-            put_attribute(&mut attr, NLMSGERR_ATTR_MSG, &value);
-            p.extend(attr);
+            p.extend(Message::new(&[]).put_str(NLMSGERR_ATTR_MSG, text).bytes());
         }
         p
     }
@@ -442,9 +385,11 @@ mod tests {
         let mut p = Vec::new();
         p.extend((-17i32).to_ne_bytes());
         p.extend(&echoed);
-        let mut attr = vec![0u8; attribute_len(7)];
-        put_attribute(&mut attr, NLMSGERR_ATTR_MSG, b"exists\0");
-        p.extend(attr);
+        p.extend(
+            Message::new(&[])
+                .put_str(NLMSGERR_ATTR_MSG, "exists")
+                .bytes(),
+        );
         let d = message(NLMSG_ERROR, NLM_F_ACK_TLVS, 7, &p);
         let error = collect(&d, 7).1.unwrap().unwrap_err();
         assert_eq!(
@@ -482,9 +427,9 @@ mod tests {
 
     #[test]
     fn attributes_walk_stops_at_malformed_input() {
-        let mut b = vec![0u8; attribute_len(3) + attribute_len(4)];
-        let at = put_attribute(&mut b, 3, b"ab\0");
-        put_attribute(&mut b[at..], 29, &8u32.to_ne_bytes());
+        let mut m = Message::new(&[]);
+        m.put_str(3, "ab").put_u32(29, 8);
+        let mut b = m.bytes().to_vec();
         let all: Vec<_> = attributes(&b).collect();
         assert_eq!(all, vec![(3, &b"ab\0"[..]), (29, &8u32.to_ne_bytes()[..])]);
         b[0] = 200; // claims more than there is
@@ -492,22 +437,16 @@ mod tests {
     }
 
     #[test]
-    fn link_by_name_encodes_an_ifinfomsg_and_two_attributes() {
-        let m = encode(RTM_GETLINK, NLM_F_REQUEST | NLM_F_ACK, 9, &LinkByName("lo"));
-        assert_eq!(m.len(), 16 + 16 + 8 + 8);
-        assert_eq!(u32::from_ne_bytes(m[0..4].try_into().unwrap()), 48);
-        let attrs: Vec<_> = attributes(&m[32..]).collect();
-        assert_eq!(attrs[0], (IFLA_IFNAME, &b"lo\0"[..]));
-        assert_eq!(attrs[1].0, IFLA_EXT_MASK);
-    }
-
-    #[test]
-    fn loopback_is_found_in_our_namespace() {
-        let mut rtnl = Rtnl::open().unwrap();
-        assert_eq!(rtnl.link_index("lo").unwrap(), 1);
-        let e = rtnl.link_index("nonexistent0").unwrap_err();
-        assert_eq!(e.errno, 19);
-        // The socket stays usable after an error.
-        assert_eq!(rtnl.link_index("lo").unwrap(), 1);
+    fn requests_get_a_header_with_their_length() {
+        let m = encode(
+            RTM_GETLINK,
+            NLM_F_REQUEST | NLM_F_ACK,
+            9,
+            &Message::new(&[0; 16]),
+        );
+        assert_eq!(m.len(), 32);
+        assert_eq!(u32::from_ne_bytes(m[0..4].try_into().unwrap()), 32);
+        assert_eq!(u16::from_ne_bytes(m[4..6].try_into().unwrap()), RTM_GETLINK);
+        assert_eq!(u32::from_ne_bytes(m[8..12].try_into().unwrap()), 9);
     }
 }
