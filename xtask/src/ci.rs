@@ -1,12 +1,13 @@
 //! `cargo xtask ci`: everything CI checks, in order, stopping at the first
-//! failure: formatting, clippy, the tests, the end-to-end lab (single
-//! binaries and multi-call) and the examples.
+//! failure: formatting, clippy, the tests, the static binaries within their
+//! size goals, the end-to-end lab (single binaries and multi-call) and the
+//! examples.
 
 use std::time::Instant;
 
 use anyhow::{bail, Result};
 
-use crate::{e2e, examples, paths};
+use crate::{dist, e2e, examples, paths};
 
 fn cargo<'a>(args: &'a [&'a str]) -> impl Fn() -> Result<()> + 'a {
     move || {
@@ -34,6 +35,16 @@ pub fn run() -> Result<()> {
             ])),
         ),
         ("test", Box::new(cargo(&["test", "--workspace"]))),
+        (
+            "dist --check-size",
+            Box::new(|| {
+                let options = dist::Options {
+                    check_size: true,
+                    ..dist::Options::default()
+                };
+                dist::run(&options).map(drop)
+            }),
+        ),
         ("e2e", Box::new(|| e2e::run(&e2e::Options::default()))),
         (
             "e2e --multicall",

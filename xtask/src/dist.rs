@@ -27,6 +27,8 @@ pub struct Options {
     pub links: Option<PathBuf>,
     /// Build for the host's glibc with `+crt-static` instead of musl.
     pub crt_static: bool,
+    /// A binary over its size goal is an error, not a warning.
+    pub check_size: bool,
 }
 
 /// What `dist` made.
@@ -64,6 +66,20 @@ pub fn run(options: &Options) -> Result<Dist> {
     }
     print!("{}", size_table(&sizes));
     println!("dist: {} ({})", dir.display(), target.describe());
+    let over: Vec<&str> = sizes
+        .iter()
+        .filter(|(name, bytes, _)| *bytes > goal_kib(name) * 1024)
+        .map(|(name, _, _)| *name)
+        .collect();
+    if options.check_size && !over.is_empty() {
+        bail!(
+            "over the size goal: {}; see where the bytes go with: \
+             CARGO_PROFILE_RELEASE_STRIP=false cargo bloat --release --target {} -p {} --crates",
+            over.join(", "),
+            target.triple,
+            over[0]
+        );
+    }
     let dist = Dist { dir };
     if let Some(links) = &options.links {
         install_links(&dist, links)?;

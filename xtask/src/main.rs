@@ -22,12 +22,13 @@ const HELP: &str = "\
 Usage: cargo xtask COMMAND [OPTION]...
 
 Commands:
-  dist [--links DIR] [--crt-static]
+  dist [--links DIR] [--crt-static] [--check-size]
         static release builds of every tool and of the multi-call binary
         (nstools) for x86_64-unknown-linux-musl into target/dist; checks
         they are static and prints their sizes. --links DIR puts nstools and
         a link to it for every tool in DIR. --crt-static builds static glibc
-        binaries instead of musl ones.
+        binaries instead of musl ones. --check-size fails when a binary is
+        over its goal (512 KiB a tool, 768 KiB nstools).
   e2e [--host] [--keep] [--multicall]
         dist, then the red/blue tutorial with the built binaries, every step
         printed and checked, torn down at the end or on failure. Runs in a
@@ -49,8 +50,8 @@ Commands:
         only the tools, the veth module and a small static /init that runs
         the tutorial; reports the pings. Installs qemu and fetches the
         kernel package with apt-get the first time (kept in target/vm).
-  ci    what CI runs: fmt --check, clippy -D warnings, test, e2e,
-        e2e --multicall, examples.
+  ci    what CI runs: fmt --check, clippy -D warnings, test,
+        dist --check-size, e2e, e2e --multicall, examples.
 ";
 
 fn main() -> ExitCode {
@@ -128,7 +129,11 @@ fn bench_options(args: &[OsString]) -> Result<bench::Options> {
         match (arg.to_str(), args.next().and_then(|n| n.to_str())) {
             (Some("--runs"), Some(n)) => match n.parse() {
                 Ok(runs) if runs > 0 => options.runs = runs,
-                _ => return Err(usage(format!("bench: --runs needs a positive number, not {n}"))),
+                _ => {
+                    return Err(usage(format!(
+                        "bench: --runs needs a positive number, not {n}"
+                    )))
+                }
             },
             _ => {
                 return Err(usage(format!(
@@ -154,6 +159,7 @@ fn dist_options(args: &[OsString]) -> Result<dist::Options> {
                 options.links = Some(PathBuf::from(&a["--links=".len()..]));
             }
             Some("--crt-static") => options.crt_static = true,
+            Some("--check-size") => options.check_size = true,
             _ => {
                 return Err(usage(format!(
                     "dist: unexpected argument {}",
@@ -201,9 +207,9 @@ mod tests {
         let o = dist_options(&args(&["--links", "/tmp/bin"])).unwrap();
         assert_eq!(o.links, Some(PathBuf::from("/tmp/bin")));
         assert!(!o.crt_static);
-        let o = dist_options(&args(&["--links=bin", "--crt-static"])).unwrap();
+        let o = dist_options(&args(&["--links=bin", "--crt-static", "--check-size"])).unwrap();
         assert_eq!(o.links, Some(PathBuf::from("bin")));
-        assert!(o.crt_static);
+        assert!(o.crt_static && o.check_size);
         for bad in [
             &["--links"][..],
             &["--links="],
