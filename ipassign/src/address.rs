@@ -354,4 +354,53 @@ mod tests {
         assert!(!v6.matches(v4("fd00::1"), v4("fd00::1"), 128));
         assert!(!v6.matches(v4("10.0.0.1"), v4("10.0.0.1"), 64));
     }
+
+    #[test]
+    fn the_bytes_are_what_netlink_packet_route_emits() {
+        use netlink_packet_core::Emitable;
+        use netlink_packet_route::address::{
+            AddressAttribute, AddressHeaderFlags, AddressMessage, AddressScope,
+        };
+        use netlink_packet_route::AddressFamily;
+        let cases = [
+            (
+                "10.0.0.1/24",
+                true,
+                AddressFamily::Inet,
+                AddressScope::Universe,
+            ),
+            ("127.0.0.2", false, AddressFamily::Inet, AddressScope::Host),
+            (
+                "fd00::1/64",
+                true,
+                AddressFamily::Inet6,
+                AddressScope::Universe,
+            ),
+        ];
+        for (text, extras_on, family, scope) in cases {
+            let a = parse(text).unwrap();
+            let mut m = AddressMessage::default();
+            m.header.family = family;
+            m.header.prefix_len = a.prefix;
+            m.header.scope = scope;
+            m.header.index = 5;
+            if extras_on && a.ip.is_ipv6() {
+                m.header.flags = AddressHeaderFlags::Nodad;
+            }
+            m.attributes = vec![
+                AddressAttribute::Local(a.ip),
+                AddressAttribute::Address(a.ip),
+            ];
+            if let (true, Some(b)) = (extras_on, a.broadcast()) {
+                m.attributes.push(AddressAttribute::Broadcast(b.into()));
+            }
+            let mut expected = vec![0; m.buffer_len()];
+            m.emit(&mut expected);
+            let extras = Extras {
+                broadcast: extras_on,
+                nodad: extras_on,
+            };
+            assert_eq!(a.add_request(5, extras).bytes(), &expected[..], "{text}");
+        }
+    }
 }

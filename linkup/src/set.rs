@@ -103,4 +103,25 @@ mod tests {
             "eth0: cannot set down: Operation not permitted (needs CAP_NET_ADMIN)"
         );
     }
+
+    #[test]
+    fn the_bytes_are_what_netlink_packet_route_emits() {
+        use netlink_packet_core::Emitable;
+        use netlink_packet_route::link::{LinkAttribute, LinkFlags, LinkMessage};
+        for (index, name, up) in [(3, None, true), (0, Some("veth-red"), false)] {
+            let mut link = LinkMessage::default();
+            link.header.index = index;
+            link.header.flags = if up {
+                LinkFlags::Up
+            } else {
+                LinkFlags::empty()
+            };
+            link.header.change_mask = LinkFlags::Up;
+            link.attributes
+                .extend(name.map(|n: &str| LinkAttribute::IfName(n.into())));
+            let mut expected = vec![0; link.buffer_len()];
+            link.emit(&mut expected);
+            assert_eq!(request(index, name, up).bytes(), &expected[..]);
+        }
+    }
 }

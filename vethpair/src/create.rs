@@ -130,4 +130,31 @@ mod tests {
         let (_, peer) = only(info[1].1);
         assert_eq!(only(&peer[16..]), (IFLA_IFNAME, &b"b\0"[..]));
     }
+
+    #[test]
+    fn the_bytes_are_what_netlink_packet_route_emits() {
+        use netlink_packet_core::Emitable;
+        use netlink_packet_route::link::{
+            InfoData, InfoKind, InfoVeth, LinkAttribute, LinkInfo, LinkMessage,
+        };
+        for peer_ns in [None, Some(7)] {
+            let mut peer = LinkMessage::default();
+            peer.attributes = vec![LinkAttribute::IfName("veth-blue".into())];
+            peer.attributes.extend(peer_ns.map(LinkAttribute::NetNsFd));
+            let mut link = LinkMessage::default();
+            link.attributes = vec![
+                LinkAttribute::IfName("veth-red".into()),
+                LinkAttribute::LinkInfo(vec![
+                    LinkInfo::Kind(InfoKind::Veth),
+                    LinkInfo::Data(InfoData::Veth(InfoVeth::Peer(peer))),
+                ]),
+            ];
+            let mut expected = vec![0; link.buffer_len()];
+            link.emit(&mut expected);
+            assert_eq!(
+                pair("veth-red", "veth-blue", peer_ns).bytes(),
+                &expected[..]
+            );
+        }
+    }
 }
