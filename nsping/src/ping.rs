@@ -90,6 +90,19 @@ impl<'a> Pinger<'a> {
             // Not multicast, not a subnet-router anycast (zero interface id).
             IpAddr::V6(a) => !a.is_multicast() && a.octets()[8..].iter().any(|&b| b != 0),
         };
+        if o.interval_ms == 0 {
+            rustix::net::sockopt::set_socket_timeout(
+                &sock.fd,
+                rustix::net::sockopt::Timeout::Recv,
+                Some(MIN_INTERVAL),
+            )
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "cannot set SO_RCVTIMEO: {}",
+                    nscore::cli::strerror(e.raw_os_error())
+                )
+            })?;
+        }
         let now = Instant::now();
         Ok(Pinger {
             o,
@@ -350,6 +363,13 @@ impl<'a> Pinger<'a> {
     /// `timeout` (forever when None), and reads what arrived.
     fn wait(&mut self, signals: &Signals, timeout: Option<Duration>) -> anyhow::Result<()> {
         self.flush();
+        if self.interval.is_zero()
+            && self.stats.in_flight() > 0
+            && timeout.is_some_and(|t| t <= MIN_INTERVAL)
+        {
+            self.flood_wait();
+            return Ok(());
+        }
         let ts = timeout.map(|d| rustix::event::Timespec {
             tv_sec: d.as_secs() as i64,
             tv_nsec: i64::from(d.subsec_nanos()),
@@ -376,6 +396,29 @@ impl<'a> Pinger<'a> {
             self.read_replies();
         }
         Ok(())
+    }
+
+    /// Flood: waits for the reply in `recvmsg` itself, bounded by the
+    /// socket's 10 ms SO_RCVTIMEO, as iputils does: two system calls a
+    /// probe (send, receive) instead of three with `poll`. A signal
+    /// interrupts the call (EINTR: a timeout makes it non-restartable).
+    fn flood_wait(&mut self) {
+        match sys::receive(&self.sock.fd, &mut self.buf, &mut self.control, 0) {
+            Ok(r) => {
+                self.on_datagram(r);
+                if self.stats.in_flight() > 0 {
+                    self.read_replies();
+                }
+            }
+            Err(e) => {
+                if !matches!(
+                    e.raw_os_error().map(Errno::from_raw_os_error),
+                    Some(Errno::AGAIN | Errno::INTR)
+                ) {
+                    self.read_errors();
+                }
+            }
+        }
     }
 
     /// Reads queued datagrams until none is left or nothing is in flight.

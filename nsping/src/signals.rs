@@ -1,16 +1,18 @@
 //! SIGINT (stop, print the summary) and SIGQUIT (print the running status)
-//! through a self-pipe: the handler only writes the signal number to a
-//! non-blocking pipe, and the run loop polls the pipe's read end next to
-//! the socket. No signal is lost between a check and a wait (the byte
-//! stays in the pipe until read), and nothing but `write(2)` runs in the
-//! handler. rustix has no signal-handler API outside its experimental
+//! through a self-pipe: the handler sets a flag and writes the signal
+//! number to a non-blocking pipe, and the run loop polls the pipe's read
+//! end next to the socket. No signal is lost between a check and a wait
+//! (the byte stays in the pipe until read, waking the next poll), and
+//! nothing but an atomic store and `write(2)` runs in the handler. The
+//! flood loop, which waits in a `recvmsg` bounded by SO_RCVTIMEO instead
+//! of `poll`, sees the flag within that bound (10 ms). rustix has no signal-handler API outside its experimental
 //! runtime (whose raw `rt_sigaction` would need our own restorer
 //! trampoline), so the handler is installed with the C library's
 //! `signal()` (see `sys`).
 
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 
 use rustix::pipe::{pipe_with, PipeFlags};
 
@@ -18,8 +20,11 @@ use crate::sys;
 
 /// The pipe's write end, for the handler (-1 before `install`).
 static WRITE_END: AtomicI32 = AtomicI32::new(-1);
+/// Set by the handler: checking it costs the run loop no system call.
+static ARRIVED: AtomicBool = AtomicBool::new(false);
 
 extern "C" fn on_signal(signum: std::ffi::c_int) {
+    ARRIVED.store(true, Ordering::SeqCst);
     let fd = WRITE_END.load(Ordering::Relaxed);
     if fd >= 0 {
         // SAFETY: the write end stays open for the rest of the process
@@ -57,9 +62,13 @@ impl Signals {
         })
     }
 
-    /// Drains the pipe.
+    /// What arrived since the last call; reads the pipe only when a
+    /// handler ran.
     pub fn take(&self) -> Pending {
         let mut pending = Pending::default();
+        if !ARRIVED.swap(false, Ordering::SeqCst) {
+            return pending;
+        }
         let mut buf = [0u8; 16];
         while let Ok(n) = rustix::io::read(&self.read, &mut buf) {
             if n == 0 {
