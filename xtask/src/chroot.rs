@@ -137,6 +137,10 @@ fn run_inside(dir: &Path) -> Result<()> {
 
 /// In the sandbox: mount, chroot, run the steps.
 fn inside(dir: &Path) -> Result<()> {
+    // Never on the host: the mounts below would stay behind there.
+    if shares_namespaces_with_parent() {
+        bail!("chroot {INSIDE} runs only in the sandbox that `cargo xtask chroot` makes");
+    }
     const NOSUID: u64 = 2; // MS_NOSUID
     const NODEV: u64 = 4; // MS_NODEV
     const NOEXEC: u64 = 8; // MS_NOEXEC
@@ -169,6 +173,18 @@ fn inside(dir: &Path) -> Result<()> {
         println!("  {ping}");
     }
     Ok(())
+}
+
+/// Whether this process is in its parent's mount or network namespace,
+/// i.e. not in the sandbox its parent made. (From inside a sandbox with a
+/// user namespace the parent's entries cannot be read: that means apart.)
+fn shares_namespaces_with_parent() -> bool {
+    let parent = std::os::unix::process::parent_id();
+    ["mnt", "net"].iter().any(|ns| {
+        let mine = fs::read_link(format!("/proc/self/ns/{ns}"));
+        let theirs = fs::read_link(format!("/proc/{parent}/ns/{ns}"));
+        matches!((mine, theirs), (Ok(a), Ok(b)) if a == b)
+    })
 }
 
 /// mount(2), through the C library this program is linked with (xtask may
