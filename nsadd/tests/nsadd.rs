@@ -90,8 +90,8 @@ fn run_netns_is_one_shared_mount_however_often_it_is_used() {
         "shared_mount",
         "set -e
         nsadd a; nsadd b; nsadd -d a b; nsadd c
-        grep ' /run/netns ' /proc/self/mountinfo | wc -l
-        grep ' /run/netns ' /proc/self/mountinfo | grep -c shared:",
+        grep ' /netns /run/netns ' /proc/self/mountinfo | wc -l
+        grep ' /netns /run/netns ' /proc/self/mountinfo | grep -c shared:",
     ) else {
         return;
     };
