@@ -85,8 +85,10 @@ pub fn run(options: &Options) -> Result<()> {
     if options.keep {
         lab.arg("--keep");
     }
-    if !options.host {
-        sandbox::isolate(&mut lab);
+    if options.host {
+        lab.arg("--host");
+    } else {
+        sandbox::isolate(lab.arg("--sandboxed"));
     }
     let _ = std::io::stdout().flush();
     let ended = reexec::run(lab)?;
@@ -188,14 +190,25 @@ const STEPS: &[(&[&str], Check)] = &[
     ),
 ];
 
-/// The hidden subcommand: `__e2e-lab BIN [--keep]`, run inside the sandbox
-/// (or on the host). Tears the lab down itself when a step fails.
+/// The hidden subcommand: `__e2e-lab BIN --sandboxed|--host [--keep]`, run
+/// inside the sandbox (or on the host). Tears the lab down itself when a
+/// step fails.
 pub fn lab(args: &[OsString]) -> Result<()> {
-    let (bin, keep) = match args {
-        [bin] => (bin, false),
-        [bin, keep] if keep == "--keep" => (bin, true),
-        _ => bail!("usage: xtask {LAB} BIN [--keep]"),
-    };
+    let usage = || anyhow!("usage: xtask {LAB} BIN --sandboxed|--host [--keep]");
+    let (bin, flags) = args.split_first().ok_or_else(usage)?;
+    let (mut placed, mut keep) = (false, false);
+    for flag in flags {
+        match flag.to_str() {
+            Some("--sandboxed" | "--host") => placed = true,
+            Some("--keep") => keep = true,
+            _ => return Err(usage()),
+        }
+    }
+    // Where it runs is said explicitly, so that a call by hand can never
+    // build the lab on the host unasked.
+    if !placed {
+        return Err(usage());
+    }
     let lab = Lab::new(PathBuf::from(bin));
     if lab.ip.is_none() {
         println!("# iproute2 (ip) is not installed: steps are checked by their exit status and the pings");
