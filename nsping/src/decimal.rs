@@ -26,20 +26,6 @@ pub fn parse_fixed(s: &str, places: u32) -> Option<u64> {
     Some(value)
 }
 
-/// `value / 10^places` written out, trailing zeros dropped (`12500, 3` is
-/// `12.5`).
-pub fn fixed(value: u64, places: u32) -> String {
-    let scale = 10u64.pow(places);
-    let mut s = format!("{}", value / scale);
-    let frac = value % scale;
-    if frac != 0 {
-        let digits = format!("{frac:0width$}", width = places as usize);
-        s.push('.');
-        s.push_str(digits.trim_end_matches('0'));
-    }
-    s
-}
-
 /// `printf("%g", v)` for a float from 0 to 100 (a loss percentage): six
 /// significant digits, rounded half to even on the float's exact value,
 /// trailing zeros dropped, the exponent form below 1e-4. Values below
@@ -91,7 +77,7 @@ pub fn percent_g(v: f32) -> String {
         digits = 100_000;
         x += 1;
     }
-    let text = format!("{digits}");
+    let text = format!("{}", digits as u64);
     let trim = |s: String| -> String {
         if s.contains('.') {
             s.trim_end_matches('0').trim_end_matches('.').to_string()
@@ -130,14 +116,6 @@ mod tests {
         }
         assert_eq!(parse_fixed("99999999999999999999", 0), None);
         assert_eq!(parse_fixed("18446744073709552", 3), None);
-    }
-
-    #[test]
-    fn fixed_point_printing() {
-        assert_eq!(fixed(10_000, 3), "10");
-        assert_eq!(fixed(12_500, 3), "12.5");
-        assert_eq!(fixed(1, 3), "0.001");
-        assert_eq!(fixed(0, 6), "0");
     }
 
     #[test]

@@ -10,24 +10,50 @@ use crate::decimal::percent_g;
 use crate::options::Family;
 use crate::stats::Stats;
 
+/// An address as ping prints it: IPv6 with `%ZONE` when it has a scope
+/// (link-local), as `getnameinfo(NI_NUMERICHOST)` writes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Addr<'a> {
+    pub ip: IpAddr,
+    /// Interface name (or index) of the scope; empty for none.
+    pub zone: &'a str,
+}
+
+#[cfg(test)]
+impl<'a> Addr<'a> {
+    pub fn plain(ip: IpAddr) -> Addr<'a> {
+        Addr { ip, zone: "" }
+    }
+}
+
+impl std::fmt::Display for Addr<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.zone.is_empty() {
+            write!(f, "{}", self.ip)
+        } else {
+            write!(f, "{}%{}", self.ip, self.zone)
+        }
+    }
+}
+
 /// `PING host (addr) 56(84) bytes of data.` (IPv4) or
 /// `PING host(addr) 56 data bytes` (IPv6), with `from SRC DEV: ` when `-I`
 /// was given.
 pub fn header(
     out: &mut Vec<u8>,
     host: &str,
-    addr: IpAddr,
+    addr: Addr,
     from: Option<(IpAddr, &str)>,
     size: usize,
 ) {
-    let _ = match addr {
+    let _ = match addr.ip {
         IpAddr::V4(_) => write!(out, "PING {host} ({addr}) "),
         IpAddr::V6(_) => write!(out, "PING {host}({addr}) "),
     };
     if let Some((source, device)) = from {
         let _ = write!(out, "from {source} {device}: ");
     }
-    let _ = match addr {
+    let _ = match addr.ip {
         IpAddr::V4(_) => writeln!(out, "{size}({}) bytes of data.", size + 28),
         IpAddr::V6(_) => writeln!(out, "{size} data bytes"),
     };
@@ -55,9 +81,9 @@ pub fn rtt(out: &mut Vec<u8>, us: i64) {
 
 /// One echo reply.
 #[derive(Debug, Clone, Copy)]
-pub struct ReplyLine {
+pub struct ReplyLine<'a> {
     pub icmp_len: usize,
-    pub from: IpAddr,
+    pub from: Addr<'a>,
     pub seq: u16,
     pub ttl: Option<u8>,
     /// None when the payload is too small to time (`-s` below 16), as iputils.
@@ -96,23 +122,22 @@ pub fn reply(out: &mut Vec<u8>, r: &ReplyLine) {
 }
 
 /// `From 10.0.0.1 icmp_seq=2 Destination Host Unreachable`.
-pub fn icmp_error(out: &mut Vec<u8>, from: IpAddr, seq: u16, kind: u8, code: u8, info: u32) {
+pub fn icmp_error(out: &mut Vec<u8>, from: Addr, seq: u16, kind: u8, code: u8, info: u32) {
     let _ = write!(out, "From {from} icmp_seq={seq} ");
-    match from {
+    match from.ip {
         IpAddr::V4(_) => icmp4_text(out, kind, code, info),
         IpAddr::V6(_) => icmp6_text(out, kind, code, info),
     }
     out.push(b'\n');
 }
 
-/// What an ICMP error means, in iputils' words.
-pub fn icmp_text(family: Family, kind: u8, code: u8, info: u32) -> String {
-    let mut v = Vec::new();
+/// What an ICMP error means, in iputils' words (plain ASCII: no quote,
+/// backslash or control character, so it needs no escaping in JSON).
+pub fn icmp_text(out: &mut Vec<u8>, family: Family, kind: u8, code: u8, info: u32) {
     match family {
-        Family::V4 => icmp4_text(&mut v, kind, code, info),
-        Family::V6 => icmp6_text(&mut v, kind, code, info),
+        Family::V4 => icmp4_text(out, kind, code, info),
+        Family::V6 => icmp6_text(out, kind, code, info),
     }
-    String::from_utf8_lossy(&v).into_owned()
 }
 
 fn icmp4_text(out: &mut Vec<u8>, kind: u8, code: u8, info: u32) {
@@ -336,22 +361,30 @@ mod tests {
     fn headers() {
         let a: IpAddr = "10.0.0.2".parse().unwrap();
         assert_eq!(
-            text(|o| header(o, "10.0.0.2", a, None, 56)),
+            text(|o| header(o, "10.0.0.2", Addr::plain(a), None, 56)),
             "PING 10.0.0.2 (10.0.0.2) 56(84) bytes of data.\n"
         );
         let src: IpAddr = "10.0.0.1".parse().unwrap();
         assert_eq!(
-            text(|o| header(o, "red", a, Some((src, "veth-red")), 100)),
+            text(|o| header(o, "red", Addr::plain(a), Some((src, "veth-red")), 100)),
             "PING red (10.0.0.2) from 10.0.0.1 veth-red: 100(128) bytes of data.\n"
         );
         assert_eq!(
-            text(|o| header(o, "10.0.0.2", a, Some((src, "")), 56)),
+            text(|o| header(o, "10.0.0.2", Addr::plain(a), Some((src, "")), 56)),
             "PING 10.0.0.2 (10.0.0.2) from 10.0.0.1 : 56(84) bytes of data.\n"
         );
         let b: IpAddr = "fd00::2".parse().unwrap();
         assert_eq!(
-            text(|o| header(o, "fd00::2", b, None, 56)),
+            text(|o| header(o, "fd00::2", Addr::plain(b), None, 56)),
             "PING fd00::2(fd00::2) 56 data bytes\n"
+        );
+        let ll = Addr {
+            ip: "fe80::1".parse().unwrap(),
+            zone: "veth-red",
+        };
+        assert_eq!(
+            text(|o| header(o, "fe80::1%veth-red", ll, None, 56)),
+            "PING fe80::1%veth-red(fe80::1%veth-red) 56 data bytes\n"
         );
     }
 
@@ -378,10 +411,10 @@ mod tests {
         }
     }
 
-    fn line(seq: u16) -> ReplyLine {
+    fn line(seq: u16) -> ReplyLine<'static> {
         ReplyLine {
             icmp_len: 64,
-            from: "10.0.0.2".parse().unwrap(),
+            from: Addr::plain("10.0.0.2".parse().unwrap()),
             seq,
             ttl: Some(64),
             rtt_us: Some(45),
@@ -427,7 +460,7 @@ mod tests {
 
     #[test]
     fn error_lines() {
-        let v4: IpAddr = "10.0.0.1".parse().unwrap();
+        let v4 = Addr::plain("10.0.0.1".parse().unwrap());
         assert_eq!(
             text(|o| icmp_error(o, v4, 2, 3, 1, 0)),
             "From 10.0.0.1 icmp_seq=2 Destination Host Unreachable\n"
@@ -440,7 +473,7 @@ mod tests {
             text(|o| icmp_error(o, v4, 1, 3, 4, 1400)),
             "From 10.0.0.1 icmp_seq=1 Frag needed and DF set (mtu = 1400)\n"
         );
-        let v6: IpAddr = "fd00::1".parse().unwrap();
+        let v6 = Addr::plain("fd00::1".parse().unwrap());
         assert_eq!(
             text(|o| icmp_error(o, v6, 3, 1, 3, 0)),
             "From fd00::1 icmp_seq=3 Destination unreachable: Address unreachable\n"
@@ -450,7 +483,7 @@ mod tests {
             "From fd00::1 icmp_seq=1 Time exceeded: Hop limit\n"
         );
         assert_eq!(
-            icmp_text(Family::V6, 2, 0, 1280),
+            text(|o| icmp_text(o, Family::V6, 2, 0, 1280)),
             "Packet too big: mtu=1280"
         );
     }

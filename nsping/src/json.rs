@@ -7,11 +7,18 @@ use std::io::Write;
 use std::net::IpAddr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::format::Addr;
 use crate::stats::Stats;
 
 /// A JSON string literal.
 pub fn string(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
+    escaped(out, s);
+    out.push(b'"');
+}
+
+/// The inside of a JSON string literal.
+fn escaped(out: &mut Vec<u8>, s: &str) {
     for c in s.chars() {
         let _ = match c {
             '"' => write!(out, "\\\""),
@@ -23,6 +30,15 @@ pub fn string(out: &mut Vec<u8>, s: &str) {
             c => write!(out, "{c}"),
         };
     }
+}
+
+/// An address as a JSON string (a zone is an interface name: escaped).
+fn address(out: &mut Vec<u8>, a: Addr) {
+    let _ = write!(out, "\"{}", a.ip);
+    if !a.zone.is_empty() {
+        out.push(b'%');
+        escaped(out, a.zone);
+    }
     out.push(b'"');
 }
 
@@ -31,9 +47,9 @@ fn unix_ns(t: SystemTime) -> u64 {
 }
 
 #[derive(Debug, Clone, Copy)]
-pub struct Reply {
+pub struct Reply<'a> {
     pub seq: u16,
-    pub from: IpAddr,
+    pub from: Addr<'a>,
     pub bytes: usize,
     pub ttl: Option<u8>,
     pub rtt_ns: u64,
@@ -43,11 +59,9 @@ pub struct Reply {
 }
 
 pub fn reply(out: &mut Vec<u8>, r: &Reply) {
-    let _ = write!(
-        out,
-        "{{\"type\":\"reply\",\"seq\":{},\"from\":\"{}\",\"bytes\":{},\"ttl\":",
-        r.seq, r.from, r.bytes
-    );
+    let _ = write!(out, "{{\"type\":\"reply\",\"seq\":{},\"from\":", r.seq);
+    address(out, r.from);
+    let _ = write!(out, ",\"bytes\":{},\"ttl\":", r.bytes);
     let _ = match r.ttl {
         Some(t) => write!(out, "{t}"),
         None => write!(out, "null"),
@@ -65,17 +79,22 @@ pub fn reply(out: &mut Vec<u8>, r: &Reply) {
 pub fn error(
     out: &mut Vec<u8>,
     seq: u16,
-    from: IpAddr,
+    from: Addr,
     icmp: (u8, u8),
-    message: &str,
+    message: impl FnOnce(&mut Vec<u8>),
     at: SystemTime,
 ) {
+    let _ = write!(out, "{{\"type\":\"error\",\"seq\":{seq},\"from\":");
+    address(out, from);
     let _ = write!(
         out,
-        "{{\"type\":\"error\",\"seq\":{seq},\"from\":\"{from}\",\"icmp_type\":{},\"icmp_code\":{},\"message\":",
+        ",\"icmp_type\":{},\"icmp_code\":{},\"message\":",
         icmp.0, icmp.1
     );
-    string(out, message);
+    // The message writer's text is plain ASCII (see format::icmp_text).
+    out.push(b'"');
+    message(out);
+    out.push(b'"');
     let _ = writeln!(out, ",\"time_ns\":{}}}", unix_ns(at));
 }
 
@@ -153,7 +172,7 @@ mod tests {
         let at = UNIX_EPOCH + Duration::from_nanos(1_700_000_000_123_456_789);
         let r = Reply {
             seq: 1,
-            from: "10.0.0.2".parse().unwrap(),
+            from: Addr::plain("10.0.0.2".parse().unwrap()),
             bytes: 64,
             ttl: Some(64),
             rtt_ns: 45_123,
@@ -170,14 +189,20 @@ mod tests {
             text(|o| error(
                 o,
                 2,
-                "10.0.0.1".parse().unwrap(),
+                Addr::plain("10.0.0.1".parse().unwrap()),
                 (3, 1),
-                "Destination Host Unreachable",
+                |o| o.extend_from_slice(b"Destination Host Unreachable"),
                 at
             )),
             "{\"type\":\"error\",\"seq\":2,\"from\":\"10.0.0.1\",\"icmp_type\":3,\"icmp_code\":1,\
              \"message\":\"Destination Host Unreachable\",\"time_ns\":1700000000123456789}\n"
         );
+        let ll = Addr {
+            ip: "fe80::1".parse().unwrap(),
+            zone: "a\"b",
+        };
+        assert!(text(|o| error(o, 1, ll, (1, 3), |o| o.push(b'x'), at))
+            .contains("\"from\":\"fe80::1%a\\\"b\","));
         assert_eq!(
             text(|o| timeout(o, 3, at)),
             "{\"type\":\"timeout\",\"seq\":3,\"time_ns\":1700000000123456789}\n"

@@ -109,7 +109,20 @@ fn run(tool: &Tool, args: impl IntoIterator<Item = OsString>) -> anyhow::Result<
     let mut pinger = ping::Pinger::new(&o, &sock, prepared.dst)?;
     if !o.json {
         let from = prepared.from.as_ref().map(|(a, d)| (*a, d.as_str()));
-        format::header(pinger.out(), &target.name, target.addr, from, o.size);
+        let scope = match prepared.dst {
+            std::net::SocketAddr::V6(a) => a.scope_id(),
+            std::net::SocketAddr::V4(_) => 0,
+        };
+        // As getnameinfo shows it: with the zone only when HOST named one.
+        let zone = match (&target.scope, scope) {
+            (Some(z), s) if s != 0 => sys::interface_name(s).unwrap_or_else(|| z.clone()),
+            _ => String::new(),
+        };
+        let addr = format::Addr {
+            ip: target.addr,
+            zone: &zone,
+        };
+        format::header(pinger.out(), &target.name, addr, from, o.size);
     }
     let status = pinger.run(&signals)?;
 
@@ -147,27 +160,27 @@ fn run(tool: &Tool, args: impl IntoIterator<Item = OsString>) -> anyhow::Result<
 /// The `--max-loss` / `--max-rtt` limits the run broke, as reasons.
 fn breaches(o: &Options, s: &stats::Stats) -> Vec<String> {
     let mut reasons = Vec::new();
-    if let Some(max) = o.max_loss_milli {
+    if let Some((max, given)) = &o.max_loss {
         // lost/sent > max/100000, in integers; nothing sent is all lost.
         let lost = u128::from(s.transmitted.saturating_sub(s.received));
         let sent = u128::from(s.transmitted);
-        if sent == 0 || lost * 100_000 > u128::from(max) * sent {
+        if sent == 0 || lost * 100_000 > u128::from(*max) * sent {
             let loss = s.loss_percent().unwrap_or(100.0);
             reasons.push(format!(
                 "packet loss {}% exceeds --max-loss {}%",
                 decimal::percent_g(loss),
-                decimal::fixed(max, 3)
+                given
             ));
         }
     }
-    if let (Some(max), Some(rtt)) = (o.max_rtt_ns, s.rtt_nanos()) {
-        if rtt.max > max {
+    if let (Some((max, given)), Some(rtt)) = (&o.max_rtt, s.rtt_nanos()) {
+        if rtt.max > *max {
             let mut ms = Vec::new();
             format::rtt(&mut ms, (rtt.max / 1000) as i64);
             reasons.push(format!(
                 "rtt {} ms exceeds --max-rtt {} ms",
-                String::from_utf8_lossy(&ms),
-                decimal::fixed(max, 6)
+                std::str::from_utf8(&ms).unwrap_or("?"),
+                given
             ));
         }
     }
@@ -192,8 +205,8 @@ mod tests {
     #[test]
     fn thresholds() {
         let o = Options {
-            max_loss_milli: Some(10_000),
-            max_rtt_ns: Some(1_000_000),
+            max_loss: Some((10_000, "10".into())),
+            max_rtt: Some((1_000_000, "1".into())),
             ..Options::default()
         };
         assert!(breaches(&o, &stats(2, &[500, 900])).is_empty());

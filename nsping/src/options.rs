@@ -57,12 +57,12 @@ pub struct Options {
     pub flood: bool,
     pub family: Option<Family>,
     pub json: bool,
-    /// `--max-loss PCT`: fail when the loss is above PCT percent
-    /// (in thousandths of a percent).
-    pub max_loss_milli: Option<u64>,
+    /// `--max-loss PCT`: fail when the loss is above PCT percent (in
+    /// thousandths of a percent, and as given).
+    pub max_loss: Option<(u64, String)>,
     /// `--max-rtt MS`: fail when any reply took longer than MS milliseconds
-    /// (in nanoseconds).
-    pub max_rtt_ns: Option<u64>,
+    /// (in nanoseconds, and as given).
+    pub max_rtt: Option<(u64, String)>,
     pub host: String,
 }
 
@@ -84,8 +84,8 @@ impl Default for Options {
             flood: false,
             family: None,
             json: false,
-            max_loss_milli: None,
-            max_rtt_ns: None,
+            max_loss: None,
+            max_rtt: None,
             host: String::new(),
         }
     }
@@ -112,7 +112,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Command
                 nscore::netns::path_of(&ns)?;
                 o.netns = Some(ns);
             }
-            Short('c') | Long("count") => {
+            Short('c') => {
                 let v = string(&mut parser)?;
                 let n: u64 = cli::parse_number("-c", &v)?;
                 if n == 0 || n > i64::MAX as u64 {
@@ -120,22 +120,22 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Command
                 }
                 o.count = Some(n);
             }
-            Short('i') | Long("interval") => {
+            Short('i') => {
                 let v = string(&mut parser)?;
                 o.interval_ms = millis("-i", &v)?;
                 o.interval_given = true;
             }
-            Short('W') | Long("timeout") => {
+            Short('W') => {
                 let v = string(&mut parser)?;
                 o.linger_ms = millis("-W", &v)?;
             }
-            Short('w') | Long("deadline") => {
+            Short('w') => {
                 let v = string(&mut parser)?;
                 let ms = millis("-w", &v)?;
                 o.deadline = (ms > 0).then(|| Duration::from_millis(ms));
             }
-            Short('q') | Long("quiet") => o.quiet = true,
-            Short('s') | Long("size") => {
+            Short('q') => o.quiet = true,
+            Short('s') => {
                 let v = string(&mut parser)?;
                 let n: usize = cli::parse_number("-s", &v)?;
                 if n > MAX_SIZE {
@@ -146,7 +146,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Command
                 }
                 o.size = n;
             }
-            Short('t') | Long("ttl") => {
+            Short('t') => {
                 let v = string(&mut parser)?;
                 let n: u8 = cli::parse_number("-t", &v)?;
                 if n == 0 {
@@ -156,7 +156,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Command
             }
             Short('D') => o.timestamps = true,
             Short('O') => o.outstanding = true,
-            Short('I') | Long("interface") => {
+            Short('I') => {
                 let v = string(&mut parser)?;
                 o.source = Some(match v.parse::<IpAddr>() {
                     Ok(a) => Source::Address(a),
@@ -166,21 +166,21 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Command
                     }
                 });
             }
-            Short('f') | Long("flood") => o.flood = true,
+            Short('f') => o.flood = true,
             Short('4') => set_family(&mut o, Family::V4)?,
             Short('6') => set_family(&mut o, Family::V6)?,
             Long("json") => o.json = true,
             Long("max-loss") => {
                 let v = string(&mut parser)?;
                 match parse_fixed(&v, 3) {
-                    Some(milli) if milli <= 100_000 => o.max_loss_milli = Some(milli),
+                    Some(milli) if milli <= 100_000 => o.max_loss = Some((milli, v)),
                     _ => return Err(invalid("--max-loss", &v)),
                 }
             }
             Long("max-rtt") => {
                 let v = string(&mut parser)?;
                 let ns = parse_fixed(&v, 6).ok_or_else(|| invalid("--max-rtt", &v))?;
-                o.max_rtt_ns = Some(ns);
+                o.max_rtt = Some((ns, v));
             }
             Value(v) if host.is_none() => {
                 host = Some(
@@ -296,8 +296,8 @@ mod tests {
         assert_eq!(o.source, Some(Source::Interface("veth-red".into())));
         assert_eq!(o.family, Some(Family::V4));
         assert_eq!(
-            (o.max_loss_milli, o.max_rtt_ns),
-            (Some(5000), Some(2_500_000))
+            (o.max_loss, o.max_rtt),
+            (Some((5000, "5".into())), Some((2_500_000, "2.5".into())))
         );
     }
 

@@ -189,6 +189,8 @@ pub struct ExtendedError {
     pub icmp_code: u8,
     pub info: u32,
     pub offender: Option<IpAddr>,
+    /// The offender's IPv6 scope (link-local), else 0.
+    pub offender_scope: u32,
 }
 
 impl ExtendedError {
@@ -203,6 +205,7 @@ impl ExtendedError {
             icmp_code: *data.get(6)?,
             info: u32_at(8)?,
             offender: data.get(16..).and_then(crate::sys::sockaddr_ip),
+            offender_scope: data.get(16..).map_or(0, crate::sys::sockaddr_scope),
         })
     }
 }

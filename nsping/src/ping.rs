@@ -14,7 +14,7 @@ use rustix::event::{poll, PollFd, PollFlags};
 use rustix::io::Errno;
 use rustix::net::SendFlags;
 
-use crate::format;
+use crate::format::{self, Addr};
 use crate::json;
 use crate::options::{Family, Options};
 use crate::packet::{
@@ -55,6 +55,8 @@ pub struct Pinger<'a> {
     start: Instant,
     last_send: Instant,
     stdout_gone: bool,
+    /// The last IPv6 scope named (and whether link-local), and its name.
+    zone: (u32, bool, String),
 }
 
 fn realtime_ns(t: SystemTime) -> u64 {
@@ -129,6 +131,7 @@ impl<'a> Pinger<'a> {
             start: now,
             last_send: now,
             stdout_gone: false,
+            zone: (0, false, String::new()),
         })
     }
 
@@ -161,9 +164,7 @@ impl<'a> Pinger<'a> {
     }
 
     fn stamp(&mut self) {
-        if self.o.timestamps {
-            format::timestamp(&mut self.out, SystemTime::now());
-        }
+        stamp(&mut self.out, self.o.timestamps);
     }
 
     /// Runs to the end; returns the exit status by iputils' rule.
@@ -482,10 +483,14 @@ impl<'a> Pinger<'a> {
         let rtt_ns = received.saturating_sub(sent);
         let duplicate = self.stats.reply(reply.seq, rtt_ns);
         set_bit(&mut self.answered, reply.seq, true);
-        let from = r.from.unwrap_or(self.dst.ip());
+        let ip = r.from.unwrap_or(self.dst.ip());
         if self.o.quiet {
             return;
         }
+        let from = Addr {
+            ip,
+            zone: zone(&mut self.zone, ip, r.scope),
+        };
         if self.o.json {
             json::reply(
                 &mut self.out,
@@ -503,7 +508,7 @@ impl<'a> Pinger<'a> {
         } else if self.o.flood {
             self.out.extend_from_slice(b"\x08 \x08");
         } else {
-            self.stamp();
+            stamp(&mut self.out, self.o.timestamps);
             format::reply(
                 &mut self.out,
                 &format::ReplyLine {
@@ -514,7 +519,7 @@ impl<'a> Pinger<'a> {
                     rtt_us: self.timing.then_some((rtt_ns / 1000) as i64),
                     truncated: reply.truncated,
                     duplicate,
-                    different_address: self.check_source && from != self.dst.ip(),
+                    different_address: self.check_source && ip != self.dst.ip(),
                 },
             );
         }
@@ -590,21 +595,25 @@ impl<'a> Pinger<'a> {
         if self.o.quiet {
             return;
         }
-        let from = e.offender.unwrap_or(self.dst.ip());
+        let ip = e.offender.unwrap_or(self.dst.ip());
+        let from = Addr {
+            ip,
+            zone: zone(&mut self.zone, ip, e.offender_scope),
+        };
         if self.o.json {
-            let text = format::icmp_text(self.sock.family, e.icmp_type, e.icmp_code, e.info);
+            let family = self.sock.family;
             json::error(
                 &mut self.out,
                 seq,
                 from,
                 (e.icmp_type, e.icmp_code),
-                &text,
+                |o| format::icmp_text(o, family, e.icmp_type, e.icmp_code, e.info),
                 SystemTime::now(),
             );
         } else if self.o.flood {
             self.out.extend_from_slice(b"\x08E");
         } else {
-            self.stamp();
+            stamp(&mut self.out, self.o.timestamps);
             format::icmp_error(&mut self.out, from, seq, e.icmp_type, e.icmp_code, e.info);
         }
     }
@@ -612,6 +621,34 @@ impl<'a> Pinger<'a> {
     pub fn out(&mut self) -> &mut Vec<u8> {
         &mut self.out
     }
+}
+
+/// `-D`: the time before a line.
+fn stamp(out: &mut Vec<u8>, on: bool) {
+    if on {
+        format::timestamp(out, SystemTime::now());
+    }
+}
+
+/// The zone to print after `ip`: the interface of a link-local scope (its
+/// index when it has no name), as getnameinfo does; cached, so a stream
+/// of replies costs one lookup.
+fn zone(cache: &mut (u32, bool, String), ip: IpAddr, scope: u32) -> &str {
+    let IpAddr::V6(a) = ip else { return "" };
+    if scope == 0 {
+        return "";
+    }
+    let first = a.segments()[0];
+    let link_local = (first & 0xffc0) == 0xfe80 || (first & 0xff0f) == 0xff02;
+    if cache.0 != scope || cache.1 != link_local || cache.2.is_empty() {
+        let name = if link_local {
+            sys::interface_name(scope)
+        } else {
+            None
+        };
+        *cache = (scope, link_local, name.unwrap_or_else(|| scope.to_string()));
+    }
+    &cache.2
 }
 
 /// A `struct timespec` of two `word`-byte fields, in nanoseconds.
@@ -636,15 +673,9 @@ fn fill_random(buf: &mut [u8]) -> anyhow::Result<()> {
         match rustix::rand::getrandom(&mut buf[at..], rustix::rand::GetRandomFlags::empty()) {
             Ok(n) => at += n,
             Err(Errno::INTR) => {}
-            Err(_) => {
-                // No getrandom(2) (very old kernel): the device then.
-                use std::io::Read;
-                std::fs::File::open("/dev/urandom")
-                    .and_then(|mut f| f.read_exact(&mut buf[at..]))
-                    .map_err(|e| {
-                        anyhow::anyhow!("cannot get random bytes: {}", nscore::cli::io_reason(&e))
-                    })?;
-                return Ok(());
+            Err(e) => {
+                let why = nscore::cli::strerror(e.raw_os_error());
+                return Err(anyhow::anyhow!("cannot get random bytes: {why}"));
             }
         }
     }
@@ -666,6 +697,20 @@ mod tests {
         n.extend_from_slice(&(-1i64).to_ne_bytes());
         n.extend_from_slice(&0i64.to_ne_bytes());
         assert_eq!(timespec_ns(&n, 8), None);
+    }
+
+    #[test]
+    fn zones_name_link_local_scopes() {
+        let lo = sys::interface_index("lo").unwrap();
+        let mut cache = (0, false, String::new());
+        let ll: IpAddr = "fe80::1".parse().unwrap();
+        assert_eq!(zone(&mut cache, ll, 0), "");
+        assert_eq!(zone(&mut cache, ll, lo), "lo");
+        assert_eq!(
+            zone(&mut cache, "fd00::1".parse().unwrap(), lo),
+            lo.to_string()
+        );
+        assert_eq!(zone(&mut cache, "10.0.0.1".parse().unwrap(), lo), "");
     }
 
     #[test]

@@ -185,8 +185,16 @@ pub fn prepare(sock: &IcmpSocket, o: &Options, target: &Target) -> anyhow::Resul
         rustix::net::bind(fd, &local)
             .map_err(|e| anyhow!("-I {a}: cannot bind: {}{here}", os_error(e)))?;
     }
-    let source = probe_source(dst, device.map(|d| d.0))
-        .map_err(|e| anyhow!("{}: {}{here}", target.addr, os_error(e)))?;
+    // A link-local destination without a zone has no route to probe: the
+    // kernel picks the interface at send time, as for iputils.
+    let unscoped_link_local = matches!(dst, SocketAddr::V6(a) if a.scope_id() == 0
+        && ((a.ip().segments()[0] & 0xffc0) == 0xfe80 || (a.ip().segments()[0] & 0xff0f) == 0xff02));
+    let source = if unscoped_link_local {
+        IpAddr::V6(Ipv6Addr::UNSPECIFIED)
+    } else {
+        probe_source(dst, device.map(|d| d.0))
+            .map_err(|e| anyhow!("{}: {}{here}", target.addr, os_error(e)))?
+    };
     let from = match (&o.source, device) {
         (Some(Source::Address(a)), _) => Some((*a, String::new())),
         (_, Some((name, _))) => Some((source, name.to_string())),

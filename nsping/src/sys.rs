@@ -75,6 +75,7 @@ extern "C" {
     fn recvmsg(fd: c_int, msg: *mut MsgHdr, flags: c_int) -> isize;
     fn signal(signum: c_int, handler: usize) -> usize;
     fn if_nametoindex(name: *const std::ffi::c_char) -> c_uint;
+    fn if_indextoname(index: c_uint, name: *mut std::ffi::c_char) -> *mut std::ffi::c_char;
 }
 
 /// `setsockopt` with a byte value.
@@ -114,6 +115,8 @@ pub struct Received {
     pub control_len: usize,
     /// The sender (or, on the error queue, the original destination).
     pub from: Option<IpAddr>,
+    /// Its IPv6 scope (interface index) for link-local senders, else 0.
+    pub scope: u32,
 }
 
 /// `recvmsg` into `buf`, with control data into `control`.
@@ -151,6 +154,7 @@ pub fn receive(
         len: (n as usize).min(buf.len()),
         control_len: msg.controllen.min(control.0.len()),
         from: sockaddr_ip(&name.0[..namelen]),
+        scope: sockaddr_scope(&name.0[..namelen]),
     })
 }
 
@@ -167,6 +171,16 @@ pub fn sockaddr_ip(raw: &[u8]) -> Option<IpAddr> {
             Some(IpAddr::V6(Ipv6Addr::from(a)))
         }
         _ => None,
+    }
+}
+
+/// The `sin6_scope_id` of a `sockaddr_in6` (0 for anything else).
+pub fn sockaddr_scope(raw: &[u8]) -> u32 {
+    match raw.get(..2).map(|f| u16::from_ne_bytes([f[0], f[1]])) {
+        Some(AF_INET6) => raw
+            .get(24..28)
+            .map_or(0, |b| u32::from_ne_bytes([b[0], b[1], b[2], b[3]])),
+        _ => 0,
     }
 }
 
@@ -210,10 +224,27 @@ pub fn set_handler(signum: c_int, handler: extern "C" fn(c_int)) -> io::Result<(
 
 /// The index of interface `name`, if there is one.
 pub fn interface_index(name: &str) -> Option<u32> {
-    let name = std::ffi::CString::new(name).ok()?;
-    // SAFETY: `name` is a NUL-terminated string that outlives the call.
-    let index = unsafe { if_nametoindex(name.as_ptr()) };
+    // IF_NAMESIZE bytes, the last one the terminating NUL.
+    let mut buf = [0u8; 16];
+    if name.len() >= buf.len() || name.contains('\0') {
+        return None;
+    }
+    buf[..name.len()].copy_from_slice(name.as_bytes());
+    // SAFETY: `buf` is NUL-terminated and outlives the call.
+    let index = unsafe { if_nametoindex(buf.as_ptr().cast()) };
     (index != 0).then_some(index)
+}
+
+/// The name of interface `index`, if there is one.
+pub fn interface_name(index: u32) -> Option<String> {
+    let mut buf = [0u8; 16]; // IF_NAMESIZE
+                             // SAFETY: `buf` has the IF_NAMESIZE bytes if_indextoname writes at most.
+    let p = unsafe { if_indextoname(index, buf.as_mut_ptr().cast()) };
+    if p.is_null() {
+        return None;
+    }
+    let len = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    String::from_utf8(buf[..len].to_vec()).ok()
 }
 
 #[cfg(test)]
@@ -264,6 +295,13 @@ mod tests {
     }
 
     #[test]
+    fn names_interfaces() {
+        let lo = interface_index("lo").unwrap();
+        assert_eq!(interface_name(lo).as_deref(), Some("lo"));
+        assert_eq!(interface_index("no-such-if0"), None);
+    }
+
+    #[test]
     fn reads_socket_addresses() {
         let mut v4 = [0u8; 16];
         v4[..2].copy_from_slice(&AF_INET.to_ne_bytes());
@@ -273,6 +311,10 @@ mod tests {
         v6[..2].copy_from_slice(&AF_INET6.to_ne_bytes());
         v6[8..24].copy_from_slice(&"fd00::2".parse::<Ipv6Addr>().unwrap().octets());
         assert_eq!(sockaddr_ip(&v6), Some("fd00::2".parse().unwrap()));
+        assert_eq!(sockaddr_scope(&v6), 0);
+        v6[24..28].copy_from_slice(&7u32.to_ne_bytes());
+        assert_eq!(sockaddr_scope(&v6), 7);
+        assert_eq!(sockaddr_scope(&v4), 0);
         assert_eq!(sockaddr_ip(&v6[..10]), None);
         assert_eq!(sockaddr_ip(&[]), None);
     }
