@@ -35,7 +35,7 @@ fn exit_status_signals_and_environment_pass_straight_through() {
         nsexec red sh -c 'exit 7'; echo exit=$?
         nsexec red sh -c 'kill -TERM $$'; echo signal=$?
         FOO='a b' nsexec red sh -c 'echo \"$FOO\"'
-        nsexec red sh -c 'echo $PPID' > ppid & wait $!; test \"$(cat ppid)\" = $$ && echo no-fork
+        nsexec red sh -c 'echo $PPID' > /run/ppid & wait $!; test \"$(cat /run/ppid)\" = $$ && echo no-fork
         nsexec red printf '%s' \"$(printf 'x\\377')\" | od -An -c | tr -s ' '",
     ) else {
         return;
