@@ -16,7 +16,10 @@ fuzz_target!(|data: &[u8]| {
     assert!(address.prefix <= max);
     assert_eq!(address.text, text);
     let _ = address.broadcast();
-    let extras = Extras { broadcast: true, nodad: true };
+    let extras = Extras {
+        broadcast: true,
+        nodad: true,
+    };
     let _ = address.add_request(7, extras);
     let _ = address.delete_request(7);
 });

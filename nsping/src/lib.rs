@@ -15,6 +15,14 @@ mod socket;
 mod stats;
 mod sys;
 
+/// The parsers of what the network hands nsping, for the fuzz targets.
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use crate::options::Family;
+    pub use crate::packet::{ExtendedError, Matcher, COOKIE_LEN};
+    pub use crate::sys::{cmsgs, sockaddr_ip, sockaddr_scope};
+}
+
 use std::ffi::OsString;
 use std::io::Write;
 use std::process::ExitCode;

@@ -7,6 +7,7 @@ mod dist;
 mod e2e;
 mod elf;
 mod examples;
+mod fuzz;
 mod paths;
 mod pipeline;
 mod reexec;
@@ -50,6 +51,9 @@ Commands:
         only the tools, the veth module and a small static /init that runs
         the tutorial; reports the pings. Installs qemu and fetches the
         kernel package with apt-get the first time (kept in target/vm).
+  fuzz [--seconds N]
+        every cargo-fuzz target in fuzz/ for N seconds (default 60) on the
+        nightly toolchain; installs cargo-fuzz if missing.
   ci    what CI runs: fmt --check, clippy -D warnings, test,
         dist --check-size, e2e, e2e --multicall, examples.
 ";
@@ -67,6 +71,8 @@ fn main() -> ExitCode {
         Some("examples") => no_options("examples", &rest).and_then(|()| examples::run()),
         Some("bench") => bench_options(&rest).and_then(|o| bench::run(&o)),
         Some(bench::LAB) => bench::lab(&rest),
+        Some("fuzz") => count_option("fuzz", "--seconds", &rest)
+            .and_then(|seconds| fuzz::run(seconds.unwrap_or(60))),
         Some("ci") => no_options("ci", &rest).and_then(|()| ci::run()),
         Some("chroot") => chroot::run(&rest),
         Some("vm") => vm::run(&rest),
@@ -122,26 +128,28 @@ fn no_options(command: &str, args: &[OsString]) -> Result<()> {
     }
 }
 
+/// `[FLAG N]`: the one optional positive number a command takes.
+fn count_option(command: &str, flag: &str, args: &[OsString]) -> Result<Option<u64>> {
+    match args {
+        [] => Ok(None),
+        [f, n] if f.to_str() == Some(flag) => match n.to_str().and_then(|n| n.parse().ok()) {
+            Some(count) if count > 0 => Ok(Some(count)),
+            _ => Err(usage(format!(
+                "{command}: {flag} needs a positive number, not {}",
+                n.to_string_lossy()
+            ))),
+        },
+        _ => Err(usage(format!(
+            "{command}: unexpected argument {}",
+            args[0].to_string_lossy()
+        ))),
+    }
+}
+
 fn bench_options(args: &[OsString]) -> Result<bench::Options> {
     let mut options = bench::Options::default();
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        match (arg.to_str(), args.next().and_then(|n| n.to_str())) {
-            (Some("--runs"), Some(n)) => match n.parse() {
-                Ok(runs) if runs > 0 => options.runs = runs,
-                _ => {
-                    return Err(usage(format!(
-                        "bench: --runs needs a positive number, not {n}"
-                    )))
-                }
-            },
-            _ => {
-                return Err(usage(format!(
-                    "bench: unexpected argument {}",
-                    arg.to_string_lossy()
-                )))
-            }
-        }
+    if let Some(runs) = count_option("bench", "--runs", args)? {
+        options.runs = runs as usize;
     }
     Ok(options)
 }
@@ -233,6 +241,22 @@ mod tests {
                 e2e_options(&args(bad)).unwrap_err().is::<Usage>(),
                 "{bad:?}"
             );
+        }
+    }
+
+    #[test]
+    fn count_options() {
+        assert_eq!(count_option("fuzz", "--seconds", &[]).unwrap(), None);
+        let ten = args(&["--seconds", "10"]);
+        assert_eq!(count_option("fuzz", "--seconds", &ten).unwrap(), Some(10));
+        for bad in [
+            &["--seconds"][..],
+            &["--seconds", "0"],
+            &["--seconds", "x"],
+            &["--runs", "5"],
+        ] {
+            let e = count_option("fuzz", "--seconds", &args(bad)).unwrap_err();
+            assert!(e.is::<Usage>(), "{bad:?}");
         }
     }
 
