@@ -1,13 +1,15 @@
 //! `cargo xtask ci`: everything CI checks, in order, stopping at the first
-//! failure: formatting, clippy, the tests, the static binaries within their
-//! size goals, the end-to-end lab (single binaries and multi-call) and the
-//! examples.
+//! failure: formatting, clippy, the tests (the README's `cargo test`), the
+//! static binaries within their size goals, the end-to-end lab (single
+//! binaries and multi-call), the examples, the tutorial in a chroot with
+//! only the tools and in a VM booting Debian's kernel, and a short pass of
+//! every fuzz target.
 
 use std::time::Instant;
 
 use anyhow::{bail, Result};
 
-use crate::{dist, e2e, examples, paths};
+use crate::{chroot, dist, e2e, examples, fuzz, paths, vm};
 
 fn cargo<'a>(args: &'a [&'a str]) -> impl Fn() -> Result<()> + 'a {
     move || {
@@ -34,7 +36,7 @@ pub fn run() -> Result<()> {
                 "warnings",
             ])),
         ),
-        ("test", Box::new(cargo(&["test", "--workspace"]))),
+        ("test", Box::new(cargo(&["test"]))),
         (
             "dist --check-size",
             Box::new(|| {
@@ -56,6 +58,20 @@ pub fn run() -> Result<()> {
             }),
         ),
         ("examples", Box::new(examples::run)),
+        (
+            "chroot",
+            Box::new(|| chroot::check(chroot::Layout::Separate)),
+        ),
+        (
+            "chroot --multicall",
+            Box::new(|| chroot::check(chroot::Layout::Multicall)),
+        ),
+        // KVM is not always usable in CI's VMs; TCG boots in about 12 s.
+        (
+            "vm",
+            Box::new(|| vm::run(&["--accel".into(), "tcg".into()])),
+        ),
+        ("fuzz --seconds 15", Box::new(|| fuzz::run(15))),
     ];
     let started = Instant::now();
     for (name, step) in &steps {

@@ -55,7 +55,8 @@ Commands:
         every cargo-fuzz target in fuzz/ for N seconds (default 60) on the
         nightly toolchain; installs cargo-fuzz if missing.
   ci    what CI runs: fmt --check, clippy -D warnings, test,
-        dist --check-size, e2e, e2e --multicall, examples.
+        dist --check-size, e2e, e2e --multicall, examples, chroot,
+        chroot --multicall, vm --accel tcg, fuzz --seconds 15.
 ";
 
 fn main() -> ExitCode {
