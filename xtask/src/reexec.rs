@@ -43,8 +43,9 @@ pub fn is_root() -> bool {
 
 /// This program with a hidden subcommand.
 pub fn myself(subcommand: &str) -> Result<Command> {
-    let exe = std::env::current_exe().context("finding the xtask binary")?;
-    let mut command = Command::new(exe);
+    // The running binary itself, even when cargo has since rebuilt the file
+    // it came from (as `cargo test` does during `cargo xtask ci`).
+    let mut command = Command::new("/proc/self/exe");
     command.arg(subcommand);
     Ok(command)
 }
