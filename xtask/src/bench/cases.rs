@@ -9,20 +9,20 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 
 use super::report::Row;
-use super::timing::{argv, compare, median, run_all, time, Argv, Contender};
+use super::timing::{argv, compare, run_all, time, Argv, Contender};
 
 /// Our binaries, by tool name.
-struct Ours<'a>(&'a Path);
+pub struct Ours<'a>(&'a Path);
 
 impl Ours<'_> {
-    fn cmd(&self, line: &str) -> Argv {
+    pub fn cmd(&self, line: &str) -> Argv {
         let mut argv = argv(line);
         argv[0] = self.0.join(&argv[0]).display().to_string();
         argv
     }
 }
 
-fn none(_: usize) -> Vec<Argv> {
+pub fn none(_: usize) -> Vec<Argv> {
     Vec::new()
 }
 
@@ -32,13 +32,13 @@ pub fn all(bin: &Path, runs: usize) -> Result<Vec<Row>> {
     let busybox = busybox_nsenter();
     let mut rows = Vec::new();
     eprintln!("bench: single commands, {runs} runs each");
-    let baseline = single_commands(&ours, runs, busybox.as_deref(), &mut rows)?;
+    single_commands(&ours, runs, busybox.as_deref(), &mut rows)?;
     eprintln!("bench: the whole tutorial");
     pipeline(&ours, (runs / 5).max(5), &mut rows)?;
     eprintln!("bench: ping");
     ping(&ours, &mut rows)?;
     eprintln!("bench: scale");
-    scale(&ours, &baseline, &mut rows)?;
+    super::scale::all(&ours, runs, &mut rows)?;
     Ok(rows)
 }
 
@@ -70,19 +70,12 @@ fn busybox_nsenter() -> Option<String> {
     ok.then(|| "busybox nsenter --net=/run/netns/red busybox ip".to_string())
 }
 
-/// Medians of our tools alone, for the flatness check at scale.
-pub struct Baseline {
-    linkup: Duration,
-    ipassign: Duration,
-    nsexec: Duration,
-}
-
 fn single_commands(
     ours: &Ours,
     runs: usize,
     busybox: Option<&str>,
     rows: &mut Vec<Row>,
-) -> Result<Baseline> {
+) -> Result<()> {
     // nsadd / nsadd -d against ip netns add / del.
     let m = compare(
         runs,
@@ -137,7 +130,6 @@ fn single_commands(
             Contender::new("alone", |_| vec![argv("true")], none),
         ],
     )?;
-    let nsexec = m[0];
     rows.push(Row::time(
         "run a command inside",
         "nsexec red true",
@@ -242,7 +234,6 @@ fn single_commands(
         ));
     }
     let m = compare(runs, &contenders)?;
-    let ipassign = m[0];
     rows.push(Row::time(
         "add an address",
         "ipassign -n red DEV ADDR",
@@ -274,7 +265,6 @@ fn single_commands(
         ));
     }
     let m = compare(runs, &contenders)?;
-    let linkup = m[0];
     rows.push(Row::time(
         "set a link up",
         "linkup -n red DEV",
@@ -315,11 +305,7 @@ fn single_commands(
         (m[0], m[1]),
         Some(0.5),
     ));
-    Ok(Baseline {
-        linkup,
-        ipassign,
-        nsexec,
-    })
+    Ok(())
 }
 
 /// The whole tutorial, set up, pinged and torn down.
@@ -489,229 +475,6 @@ fn ping(ours: &Ours, rows: &mut Vec<Row>) -> Result<()> {
     Ok(())
 }
 
-/// The kernel frees deleted namespaces in the background, and creating one
-/// meanwhile waits for that work; let it finish between phases.
-fn settle() {
-    std::thread::sleep(Duration::from_secs(3));
-}
-
-/// Per-item times of `command(i)` for i in 0..n.
-fn series(n: usize, command: impl Fn(usize) -> Argv) -> Result<Vec<Duration>> {
-    (0..n).map(|i| time(&[command(i)])).collect()
-}
-
-fn first_last(series: &[Duration]) -> (Duration, Duration) {
-    let k = 10.min(series.len());
-    let mut first = series[..k].to_vec();
-    let mut last = series[series.len() - k..].to_vec();
-    (median(&mut last), median(&mut first))
-}
-
-fn scale(ours: &Ours, baseline: &Baseline, rows: &mut Vec<Row>) -> Result<()> {
-    for n in [10, 100, 500] {
-        settle();
-        eprintln!("bench: {n} namespaces");
-        let ours_add = series(n, |i| ours.cmd(&format!("nsadd s{i}")))?;
-        let ours_del = series(n, |i| ours.cmd(&format!("nsadd -d s{i}")))?;
-        let ip_add = series(n, |i| argv(&format!("ip netns add s{i}")))?;
-        let ip_del = series(n, |i| argv(&format!("ip netns del s{i}")))?;
-        let total = |s: &[Duration]| s.iter().sum::<Duration>();
-        rows.push(Row::time(
-            &format!("create {n} namespaces, total"),
-            "nsadd s$i",
-            "ip netns add s$i",
-            (total(&ours_add), total(&ip_add)),
-            Some(0.5),
-        ));
-        rows.push(Row::time(
-            &format!("delete {n} namespaces, total"),
-            "nsadd -d s$i",
-            "ip netns del s$i",
-            (total(&ours_del), total(&ip_del)),
-            Some(0.5),
-        ));
-        if n == 500 {
-            rows.push(Row::time(
-                "create: last 10 vs first 10 of 500 (flat)",
-                "nsadd, last 10",
-                "nsadd, first 10",
-                first_last(&ours_add),
-                Some(1.1),
-            ));
-            rows.push(Row::time(
-                "create: last 10 vs first 10 of 500",
-                "ip netns add, last 10",
-                "ip netns add, first 10",
-                first_last(&ip_add),
-                None,
-            ));
-        }
-    }
-    // Per-command cost with 500 namespaces (and their mounts) present.
-    settle();
-    eprintln!("bench: per command with 500 namespaces present");
-    run_all(
-        &(0..500)
-            .map(|i| ours.cmd(&format!("nsadd m{i}")))
-            .collect::<Vec<_>>(),
-    )?;
-    let runs = 30;
-    let down = |_| vec![argv("ip -n red link set lu0 down")];
-    let m = compare(
-        runs,
-        &[
-            Contender::new("ours", |_| vec![ours.cmd("linkup -n red lu0")], down),
-            Contender::new("ip", |_| vec![argv("ip -n red link set lu0 up")], down),
-        ],
-    )?;
-    rows.push(Row::time(
-        "set a link up, 500 namespaces present",
-        "linkup -n red DEV",
-        "ip -n red link set DEV up",
-        (m[0], m[1]),
-        Some(0.5),
-    ));
-    rows.push(Row::time(
-        "linkup with 500 namespaces vs none (flat)",
-        "linkup, 500 present",
-        "linkup, none present",
-        (m[0], baseline.linkup),
-        Some(1.1),
-    ));
-    let address = |i: usize| format!("10.8.{}.{}/32", i / 250, i % 250 + 1);
-    let addr_del = |i: usize| {
-        vec![argv(&format!(
-            "ip -n red addr del {} dev veth-red",
-            address(i)
-        ))]
-    };
-    let m = compare(
-        runs,
-        &[
-            Contender::new(
-                "ours",
-                |i| vec![ours.cmd(&format!("ipassign -n red veth-red {}", address(i)))],
-                addr_del,
-            ),
-            Contender::new(
-                "ip",
-                |i| {
-                    vec![argv(&format!(
-                        "ip -n red addr add {} dev veth-red",
-                        address(i)
-                    ))]
-                },
-                addr_del,
-            ),
-        ],
-    )?;
-    rows.push(Row::time(
-        "add an address, 500 namespaces present",
-        "ipassign -n red DEV ADDR",
-        "ip -n red addr add",
-        (m[0], m[1]),
-        Some(0.5),
-    ));
-    rows.push(Row::time(
-        "ipassign with 500 namespaces vs none (flat)",
-        "ipassign, 500 present",
-        "ipassign, none present",
-        (m[0], baseline.ipassign),
-        Some(1.1),
-    ));
-    let m = compare(
-        runs,
-        &[
-            Contender::new("ours", |_| vec![ours.cmd("nsexec red true")], none),
-            Contender::new("ip", |_| vec![argv("ip netns exec red true")], none),
-        ],
-    )?;
-    rows.push(Row::time(
-        "run a command inside, 500 namespaces present",
-        "nsexec red true",
-        "ip netns exec red true",
-        (m[0], m[1]),
-        Some(0.5),
-    ));
-    rows.push(Row::time(
-        "nsexec with 500 namespaces vs none",
-        "nsexec, 500 present",
-        "nsexec, none present",
-        (m[0], baseline.nsexec),
-        None,
-    ));
-    run_all(&[
-        ours.cmd("nsadd -d --all"),
-        argv("ip netns add red"),
-        argv("ip netns add blue"),
-    ])
-    .ok();
-    hub_and_leaf(ours, rows)
-}
-
-/// A hub namespace with N leaves, each on its own veth pair with
-/// addresses, all links up: ours against iproute2's fastest commands.
-fn hub_and_leaf(ours: &Ours, rows: &mut Vec<Row>) -> Result<()> {
-    for n in [10, 100] {
-        eprintln!("bench: hub and {n} leaves");
-        let ours_build = || {
-            let mut c = vec![ours.cmd(&format!(
-                "nsadd hub {}",
-                (0..n)
-                    .map(|i| format!("l{i}"))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            ))];
-            for i in 0..n {
-                c.push(ours.cmd(&format!("vethpair -n hub h{i} --peer-netns l{i} e{i}")));
-                c.push(ours.cmd(&format!("ipassign -n hub h{i} 10.200.{i}.1/24")));
-                c.push(ours.cmd(&format!("ipassign -n l{i} e{i} 10.200.{i}.2/24")));
-                c.push(ours.cmd(&format!("linkup -n hub h{i}")));
-                c.push(ours.cmd(&format!("linkup -n l{i} e{i}")));
-            }
-            c
-        };
-        let ip_build = || {
-            let mut c = vec![argv("ip netns add hub")];
-            for i in 0..n {
-                c.push(argv(&format!("ip netns add l{i}")));
-                c.push(argv(&format!(
-                    "ip link add h{i} netns hub type veth peer name e{i} netns l{i}"
-                )));
-                c.push(argv(&format!(
-                    "ip -n hub addr add 10.200.{i}.1/24 dev h{i}"
-                )));
-                c.push(argv(&format!(
-                    "ip -n l{i} addr add 10.200.{i}.2/24 dev e{i}"
-                )));
-                c.push(argv(&format!("ip -n hub link set h{i} up")));
-                c.push(argv(&format!("ip -n l{i} link set e{i} up")));
-            }
-            c
-        };
-        let teardown = |_| {
-            let mut c = vec![argv("ip netns del hub")];
-            c.extend((0..n).map(|i| argv(&format!("ip netns del l{i}"))));
-            c
-        };
-        let m = compare(
-            3,
-            &[
-                Contender::new("ours", |_| ours_build(), teardown),
-                Contender::new("ip", |_| ip_build(), teardown),
-            ],
-        )?;
-        rows.push(Row::time(
-            &format!("hub and {n} leaves, built"),
-            "nsadd, vethpair, ipassign, linkup",
-            "ip netns add, ip link add … netns, ip -n",
-            (m[0], m[1]),
-            Some(0.5),
-        ));
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -721,14 +484,5 @@ mod tests {
         let out = "--- 10.0.0.2 ping statistics ---\n3 packets transmitted, 3 received, 0% packet loss, time 2003ms\nrtt min/avg/max/mdev = 0.041/0.046/0.052/0.004 ms\n";
         assert_eq!(rtt_avg(out), Some(0.046));
         assert_eq!(rtt_avg("nothing"), None);
-    }
-
-    #[test]
-    fn first_and_last_ten() {
-        let s: Vec<Duration> = (1..=30).map(Duration::from_millis).collect();
-        assert_eq!(
-            first_last(&s),
-            (Duration::from_millis(26), Duration::from_millis(6))
-        );
     }
 }

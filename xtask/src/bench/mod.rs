@@ -6,6 +6,7 @@
 
 mod cases;
 mod report;
+mod scale;
 mod sizes;
 mod timing;
 

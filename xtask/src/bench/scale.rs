@@ -1,0 +1,315 @@
+//! Scale: many namespaces created and deleted one by one, the cost of each
+//! command with none and with 500 namespaces present (measured back to
+//! back), and a hub with many leaves built both ways.
+
+use std::time::Duration;
+
+use anyhow::Result;
+
+use super::cases::{none, Ours};
+use super::report::Row;
+use super::timing::{argv, compare, median, run_all, time, Argv, Contender};
+
+/// Rounds of each series; per position, the median of the rounds.
+const ROUNDS: usize = 3;
+
+pub fn all(ours: &Ours, runs: usize, rows: &mut Vec<Row>) -> Result<()> {
+    for n in [10, 100, 500] {
+        settle();
+        eprintln!("bench: {n} namespaces, {ROUNDS} rounds");
+        let (mut ours_add, mut ours_del, mut ip_add, mut ip_del) = (vec![], vec![], vec![], vec![]);
+        for _ in 0..ROUNDS {
+            ours_add.push(series(n, |i| ours.cmd(&format!("nsadd s{i}")))?);
+            ours_del.push(series(n, |i| ours.cmd(&format!("nsadd -d s{i}")))?);
+            ip_add.push(series(n, |i| argv(&format!("ip netns add s{i}")))?);
+            ip_del.push(series(n, |i| argv(&format!("ip netns del s{i}")))?);
+        }
+        let (ours_add, ours_del) = (per_position(&ours_add), per_position(&ours_del));
+        let (ip_add, ip_del) = (per_position(&ip_add), per_position(&ip_del));
+        let total = |s: &[Duration]| s.iter().sum::<Duration>();
+        rows.push(Row::time(
+            &format!("create {n} namespaces one by one, total"),
+            "nsadd s$i",
+            "ip netns add s$i",
+            (total(&ours_add), total(&ip_add)),
+            Some(0.5),
+        ));
+        rows.push(Row::time(
+            &format!("delete {n} namespaces one by one, total"),
+            "nsadd -d s$i",
+            "ip netns del s$i",
+            (total(&ours_del), total(&ip_del)),
+            Some(0.5),
+        ));
+        if n == 500 {
+            rows.push(Row::time(
+                "create: last 10 of 500 vs first 10",
+                "nsadd, last 10",
+                "nsadd, first 10",
+                first_last(&ours_add),
+                None,
+            ));
+            rows.push(Row::time(
+                "create: last 10 of 500 vs first 10",
+                "ip netns add, last 10",
+                "ip netns add, first 10",
+                first_last(&ip_add),
+                None,
+            ));
+        }
+    }
+    flatness(ours, runs, rows)?;
+    hub_and_leaf(ours, rows)
+}
+
+/// The medians of (ours, ip) for one command, measured interleaved.
+struct Pair {
+    ours: Duration,
+    ip: Duration,
+}
+
+/// Each command's cost, ours and iproute2's, as things stand.
+fn per_command(ours: &Ours, runs: usize) -> Result<[(&'static str, &'static str, Pair); 4]> {
+    let pair = |m: Vec<Duration>| Pair {
+        ours: m[0],
+        ip: m[1],
+    };
+    let create = compare(
+        runs,
+        &[
+            Contender::new(
+                "ours",
+                |_| vec![ours.cmd("nsadd x")],
+                |_| vec![ours.cmd("nsadd -d x")],
+            ),
+            Contender::new(
+                "ip",
+                |_| vec![argv("ip netns add x")],
+                |_| vec![argv("ip netns del x")],
+            ),
+        ],
+    )?;
+    let down = |_| vec![argv("ip -n red link set lu0 down")];
+    let linkup = compare(
+        runs,
+        &[
+            Contender::new("ours", |_| vec![ours.cmd("linkup -n red lu0")], down),
+            Contender::new("ip", |_| vec![argv("ip -n red link set lu0 up")], down),
+        ],
+    )?;
+    let address = |i: usize| format!("10.8.{}.{}/32", i / 250, i % 250 + 1);
+    let addr_del = |i: usize| {
+        vec![argv(&format!(
+            "ip -n red addr del {} dev veth-red",
+            address(i)
+        ))]
+    };
+    let ipassign = compare(
+        runs,
+        &[
+            Contender::new(
+                "ours",
+                |i| vec![ours.cmd(&format!("ipassign -n red veth-red {}", address(i)))],
+                addr_del,
+            ),
+            Contender::new(
+                "ip",
+                |i| {
+                    vec![argv(&format!(
+                        "ip -n red addr add {} dev veth-red",
+                        address(i)
+                    ))]
+                },
+                addr_del,
+            ),
+        ],
+    )?;
+    let nsexec = compare(
+        runs,
+        &[
+            Contender::new("ours", |_| vec![ours.cmd("nsexec red true")], none),
+            Contender::new("ip", |_| vec![argv("ip netns exec red true")], none),
+        ],
+    )?;
+    Ok([
+        ("nsadd NS", "ip netns add NS", pair(create)),
+        (
+            "linkup -n red DEV",
+            "ip -n red link set DEV up",
+            pair(linkup),
+        ),
+        (
+            "ipassign -n red DEV ADDR",
+            "ip -n red addr add",
+            pair(ipassign),
+        ),
+        ("nsexec red true", "ip netns exec red true", pair(nsexec)),
+    ])
+}
+
+/// Every command with no namespaces around and with 500 (and their
+/// mounts) present: ours must stay flat; `ip -n` and `ip netns exec` copy
+/// the mount table and slow down. The none-present figure is the mean of a
+/// run before the 500 are made and one after they are gone, so that drift
+/// in the machine over the minute this takes does not pass for growth.
+fn flatness(ours: &Ours, runs: usize, rows: &mut Vec<Row>) -> Result<()> {
+    settle();
+    eprintln!("bench: each command with no other namespaces, with 500, and with none again");
+    let before = per_command(ours, runs)?;
+    run_all(
+        &(0..500)
+            .map(|i| ours.cmd(&format!("nsadd m{i}")))
+            .collect::<Vec<_>>(),
+    )?;
+    settle();
+    let many = per_command(ours, runs)?;
+    run_all(
+        &(0..500)
+            .map(|i| ours.cmd(&format!("nsadd -d m{i}")))
+            .collect::<Vec<_>>(),
+    )?;
+    settle();
+    let after = per_command(ours, runs)?;
+    let mean = |a: Duration, b: Duration| (a + b) / 2;
+    for (((ours_cmd, ip_cmd, many), (_, _, before)), (_, _, after)) in
+        many.iter().zip(&before).zip(&after)
+    {
+        let tool = ours_cmd.split(' ').next().unwrap_or(ours_cmd);
+        rows.push(Row::time(
+            &format!("{tool}, 500 namespaces present"),
+            ours_cmd,
+            ip_cmd,
+            (many.ours, many.ip),
+            Some(0.5),
+        ));
+        // nsexec copies the mount table into its mount namespace, as
+        // `ip netns exec` must: no flatness goal for it.
+        let goal = (tool != "nsexec").then_some(1.1);
+        rows.push(Row::time(
+            &format!("{tool}: 500 namespaces present vs none"),
+            &format!("{tool}, 500 present"),
+            &format!("{tool}, none present"),
+            (many.ours, mean(before.ours, after.ours)),
+            goal,
+        ));
+        rows.push(Row::time(
+            &format!("{ip_cmd}: 500 namespaces present vs none"),
+            &format!("{ip_cmd}, 500 present"),
+            &format!("{ip_cmd}, none present"),
+            (many.ip, mean(before.ip, after.ip)),
+            None,
+        ));
+    }
+    Ok(())
+}
+
+/// The kernel frees deleted namespaces in the background, and creating one
+/// meanwhile waits for that work; let it finish between phases.
+fn settle() {
+    std::thread::sleep(Duration::from_secs(3));
+}
+
+/// Per-item times of `command(i)` for i in 0..n.
+fn series(n: usize, command: impl Fn(usize) -> Argv) -> Result<Vec<Duration>> {
+    (0..n).map(|i| time(&[command(i)])).collect()
+}
+
+/// For each position in the series, the median over the rounds.
+fn per_position(rounds: &[Vec<Duration>]) -> Vec<Duration> {
+    let n = rounds.first().map_or(0, Vec::len);
+    (0..n)
+        .map(|i| median(&mut rounds.iter().map(|r| r[i]).collect::<Vec<_>>()))
+        .collect()
+}
+
+/// Medians of the last ten and of the first ten.
+fn first_last(series: &[Duration]) -> (Duration, Duration) {
+    let k = 10.min(series.len());
+    let mut first = series[..k].to_vec();
+    let mut last = series[series.len() - k..].to_vec();
+    (median(&mut last), median(&mut first))
+}
+
+/// A hub namespace with N leaves, each on its own veth pair with
+/// addresses, all links up: ours against iproute2's fastest commands.
+fn hub_and_leaf(ours: &Ours, rows: &mut Vec<Row>) -> Result<()> {
+    for n in [10, 100] {
+        eprintln!("bench: hub and {n} leaves");
+        let ours_build = || {
+            let mut c = vec![ours.cmd(&format!(
+                "nsadd hub {}",
+                (0..n)
+                    .map(|i| format!("l{i}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ))];
+            for i in 0..n {
+                c.push(ours.cmd(&format!("vethpair -n hub h{i} --peer-netns l{i} e{i}")));
+                c.push(ours.cmd(&format!("ipassign -n hub h{i} 10.200.{i}.1/24")));
+                c.push(ours.cmd(&format!("ipassign -n l{i} e{i} 10.200.{i}.2/24")));
+                c.push(ours.cmd(&format!("linkup -n hub h{i}")));
+                c.push(ours.cmd(&format!("linkup -n l{i} e{i}")));
+            }
+            c
+        };
+        let ip_build = || {
+            let mut c = vec![argv("ip netns add hub")];
+            for i in 0..n {
+                c.push(argv(&format!("ip netns add l{i}")));
+                c.push(argv(&format!(
+                    "ip link add h{i} netns hub type veth peer name e{i} netns l{i}"
+                )));
+                c.push(argv(&format!(
+                    "ip -n hub addr add 10.200.{i}.1/24 dev h{i}"
+                )));
+                c.push(argv(&format!(
+                    "ip -n l{i} addr add 10.200.{i}.2/24 dev e{i}"
+                )));
+                c.push(argv(&format!("ip -n hub link set h{i} up")));
+                c.push(argv(&format!("ip -n l{i} link set e{i} up")));
+            }
+            c
+        };
+        let teardown = |_| {
+            let mut c = vec![argv("ip netns del hub")];
+            c.extend((0..n).map(|i| argv(&format!("ip netns del l{i}"))));
+            c
+        };
+        let m = compare(
+            3,
+            &[
+                Contender::new("ours", |_| ours_build(), teardown),
+                Contender::new("ip", |_| ip_build(), teardown),
+            ],
+        )?;
+        rows.push(Row::time(
+            &format!("hub and {n} leaves, built"),
+            "nsadd, vethpair, ipassign, linkup",
+            "ip netns add, ip link add … netns, ip -n",
+            (m[0], m[1]),
+            Some(0.5),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_and_last_ten() {
+        let s: Vec<Duration> = (1..=30).map(Duration::from_millis).collect();
+        assert_eq!(
+            first_last(&s),
+            (Duration::from_millis(26), Duration::from_millis(6))
+        );
+    }
+
+    #[test]
+    fn medians_per_position() {
+        let ms = Duration::from_millis;
+        let rounds = vec![vec![ms(1), ms(9)], vec![ms(3), ms(2)], vec![ms(2), ms(4)]];
+        assert_eq!(per_position(&rounds), vec![ms(2), ms(4)]);
+    }
+}
