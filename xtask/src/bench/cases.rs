@@ -29,6 +29,9 @@ pub fn none(_: usize) -> Vec<Argv> {
 pub fn all(bin: &Path, runs: usize) -> Result<Vec<Row>> {
     let ours = Ours(bin);
     setup_lab()?;
+    // Namespaces freed before we started (by earlier runs) are still being
+    // cleaned up by the kernel; wait for quiet.
+    super::scale::settle();
     let busybox = busybox_nsenter();
     let mut rows = Vec::new();
     eprintln!("bench: single commands, {runs} runs each");

@@ -15,12 +15,15 @@ const ROUNDS: usize = 3;
 
 pub fn all(ours: &Ours, runs: usize, rows: &mut Vec<Row>) -> Result<()> {
     for n in [10, 100, 500] {
-        settle();
         eprintln!("bench: {n} namespaces, {ROUNDS} rounds");
         let (mut ours_add, mut ours_del, mut ip_add, mut ip_del) = (vec![], vec![], vec![], vec![]);
+        // Each series starts on an idle machine: the kernel's cleanup of
+        // the namespaces just deleted would otherwise be timed too.
         for _ in 0..ROUNDS {
+            settle();
             ours_add.push(series(n, |i| ours.cmd(&format!("nsadd s{i}")))?);
             ours_del.push(series(n, |i| ours.cmd(&format!("nsadd -d s{i}")))?);
+            settle();
             ip_add.push(series(n, |i| argv(&format!("ip netns add s{i}")))?);
             ip_del.push(series(n, |i| argv(&format!("ip netns del s{i}")))?);
         }
@@ -203,10 +206,37 @@ fn flatness(ours: &Ours, runs: usize, rows: &mut Vec<Row>) -> Result<()> {
     Ok(())
 }
 
-/// The kernel frees deleted namespaces in the background, and creating one
-/// meanwhile waits for that work; let it finish between phases.
-fn settle() {
-    std::thread::sleep(Duration::from_secs(3));
+/// The kernel frees deleted namespaces in the background (work that grows
+/// with the number of namespaces left), and that work competes with what
+/// is measured next: wait until the machine is idle again (at least 90 %
+/// idle over a quarter second), for at most 60 seconds.
+pub fn settle() {
+    let start = std::time::Instant::now();
+    while start.elapsed() < Duration::from_secs(60) {
+        let Some(a) = cpu_times() else { return };
+        std::thread::sleep(Duration::from_millis(250));
+        let Some(b) = cpu_times() else { return };
+        let (busy, total) = (b.0 - a.0, b.1 - a.1);
+        if total > 0 && busy * 10 <= total {
+            return;
+        }
+    }
+}
+
+/// (busy, total) jiffies of all CPUs, from the first line of /proc/stat.
+fn cpu_times() -> Option<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let fields: Vec<u64> = stat
+        .lines()
+        .next()?
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq steal …
+    let idle = fields.get(3)? + fields.get(4).unwrap_or(&0);
+    let total: u64 = fields.iter().take(8).sum();
+    Some((total - idle, total))
 }
 
 /// Per-item times of `command(i)` for i in 0..n.
