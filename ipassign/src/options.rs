@@ -95,11 +95,7 @@ mod tests {
     use super::*;
 
     fn parse_str(args: &[&str]) -> anyhow::Result<Action> {
-        parse(
-            std::iter::once("ipassign")
-                .chain(args.iter().copied())
-                .map(OsString::from),
-        )
+        parse(nscore::cli::command_line("ipassign", args))
     }
 
     fn request(args: &[&str]) -> Request {

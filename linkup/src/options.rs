@@ -60,11 +60,7 @@ mod tests {
     use super::*;
 
     fn parse_str(args: &[&str]) -> anyhow::Result<Action> {
-        parse(
-            std::iter::once("linkup")
-                .chain(args.iter().copied())
-                .map(OsString::from),
-        )
+        parse(nscore::cli::command_line("linkup", args))
     }
 
     fn set(netns: Option<&str>, up: bool, devices: &[&str]) -> Action {

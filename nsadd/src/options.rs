@@ -77,11 +77,7 @@ mod tests {
     use super::*;
 
     fn parse_str(args: &[&str]) -> Result<Action> {
-        parse(
-            std::iter::once("nsadd")
-                .chain(args.iter().copied())
-                .map(OsString::from),
-        )
+        parse(nscore::cli::command_line("nsadd", args))
     }
 
     fn usage_message(args: &[&str]) -> String {

@@ -175,6 +175,14 @@ pub fn parse_number<T: std::str::FromStr>(option: &str, value: &str) -> anyhow::
         .map_err(|_| usage(format!("invalid value for {option}: {}", quote(value))))
 }
 
+/// A command line as a tool's `main` receives it: its name, then `args`.
+pub fn command_line(tool: &str, args: &[&str]) -> Vec<OsString> {
+    std::iter::once(tool)
+        .chain(args.iter().copied())
+        .map(OsString::from)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

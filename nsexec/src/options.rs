@@ -43,11 +43,7 @@ mod tests {
     use super::*;
 
     fn parse_str(args: &[&str]) -> Result<Invocation> {
-        parse(
-            std::iter::once("nsexec")
-                .chain(args.iter().copied())
-                .map(OsString::from),
-        )
+        parse(nscore::cli::command_line("nsexec", args))
     }
 
     #[test]

@@ -83,11 +83,7 @@ mod tests {
     use super::*;
 
     fn parse_str(args: &[&str]) -> anyhow::Result<Action> {
-        parse(
-            std::iter::once("vethpair")
-                .chain(args.iter().copied())
-                .map(OsString::from),
-        )
+        parse(nscore::cli::command_line("vethpair", args))
     }
 
     fn request(args: &[&str]) -> Request {
