@@ -205,37 +205,7 @@ fn single_commands(
     ));
 
     // ipassign against ip -n … addr add and busybox ip.
-    let address = |i: usize| format!("10.9.{}.{}/32", i / 250, i % 250 + 1);
-    let addr_del = |i: usize| {
-        vec![argv(&format!(
-            "ip -n red addr del {} dev veth-red",
-            address(i)
-        ))]
-    };
-    let mut contenders = vec![
-        Contender::new(
-            "ours",
-            |i| vec![ours.cmd(&format!("ipassign -n red veth-red {}", address(i)))],
-            addr_del,
-        ),
-        Contender::new(
-            "ip",
-            |i| {
-                vec![argv(&format!(
-                    "ip -n red addr add {} dev veth-red",
-                    address(i)
-                ))]
-            },
-            addr_del,
-        ),
-    ];
-    if let Some(bb) = busybox {
-        contenders.push(Contender::new(
-            "busybox",
-            move |i| vec![argv(&format!("{bb} addr add {} dev veth-red", address(i)))],
-            addr_del,
-        ));
-    }
+    let contenders = add_address(ours, busybox);
     let m = compare(runs, &contenders)?;
     rows.push(Row::time(
         "add an address",
@@ -255,18 +225,7 @@ fn single_commands(
     }
 
     // linkup against ip -n … link set up and busybox ip.
-    let down = |_| vec![argv("ip -n red link set lu0 down")];
-    let mut contenders = vec![
-        Contender::new("ours", |_| vec![ours.cmd("linkup -n red lu0")], down),
-        Contender::new("ip", |_| vec![argv("ip -n red link set lu0 up")], down),
-    ];
-    if let Some(bb) = busybox {
-        contenders.push(Contender::new(
-            "busybox",
-            move |_| vec![argv(&format!("{bb} link set lu0 up"))],
-            down,
-        ));
-    }
+    let contenders = link_up(ours, busybox);
     let m = compare(runs, &contenders)?;
     rows.push(Row::time(
         "set a link up",
@@ -309,6 +268,60 @@ fn single_commands(
         Some(0.5),
     ));
     Ok(())
+}
+
+/// Adding a fresh /32 to veth-red in red (and taking it away, untimed):
+/// ours, ip, and busybox's ip where it can be entered with its nsenter.
+pub fn add_address<'a>(ours: &'a Ours, busybox: Option<&'a str>) -> Vec<Contender<'a>> {
+    let address = |i: usize| format!("10.9.{}.{}/32", i / 250, i % 250 + 1);
+    let remove = move |i: usize| {
+        vec![argv(&format!(
+            "ip -n red addr del {} dev veth-red",
+            address(i)
+        ))]
+    };
+    let mut contenders = vec![
+        Contender::new(
+            "ours",
+            move |i| vec![ours.cmd(&format!("ipassign -n red veth-red {}", address(i)))],
+            remove,
+        ),
+        Contender::new(
+            "ip",
+            move |i| {
+                vec![argv(&format!(
+                    "ip -n red addr add {} dev veth-red",
+                    address(i)
+                ))]
+            },
+            remove,
+        ),
+    ];
+    if let Some(bb) = busybox {
+        contenders.push(Contender::new(
+            "busybox",
+            move |i| vec![argv(&format!("{bb} addr add {} dev veth-red", address(i)))],
+            remove,
+        ));
+    }
+    contenders
+}
+
+/// Setting lu0 in red up (and down again, untimed), the same three ways.
+pub fn link_up<'a>(ours: &'a Ours, busybox: Option<&'a str>) -> Vec<Contender<'a>> {
+    let down = |_| vec![argv("ip -n red link set lu0 down")];
+    let mut contenders = vec![
+        Contender::new("ours", |_| vec![ours.cmd("linkup -n red lu0")], down),
+        Contender::new("ip", |_| vec![argv("ip -n red link set lu0 up")], down),
+    ];
+    if let Some(bb) = busybox {
+        contenders.push(Contender::new(
+            "busybox",
+            move |_| vec![argv(&format!("{bb} link set lu0 up"))],
+            down,
+        ));
+    }
+    contenders
 }
 
 /// The whole tutorial, set up, pinged and torn down.

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::Result;
 
-use super::cases::{none, Ours};
+use super::cases::{add_address, link_up, none, Ours};
 use super::report::Row;
 use super::timing::{argv, compare, median, run_all, time, Argv, Contender};
 
@@ -92,41 +92,8 @@ fn per_command(ours: &Ours, runs: usize) -> Result<[(&'static str, &'static str,
             ),
         ],
     )?;
-    let down = |_| vec![argv("ip -n red link set lu0 down")];
-    let linkup = compare(
-        runs,
-        &[
-            Contender::new("ours", |_| vec![ours.cmd("linkup -n red lu0")], down),
-            Contender::new("ip", |_| vec![argv("ip -n red link set lu0 up")], down),
-        ],
-    )?;
-    let address = |i: usize| format!("10.8.{}.{}/32", i / 250, i % 250 + 1);
-    let addr_del = |i: usize| {
-        vec![argv(&format!(
-            "ip -n red addr del {} dev veth-red",
-            address(i)
-        ))]
-    };
-    let ipassign = compare(
-        runs,
-        &[
-            Contender::new(
-                "ours",
-                |i| vec![ours.cmd(&format!("ipassign -n red veth-red {}", address(i)))],
-                addr_del,
-            ),
-            Contender::new(
-                "ip",
-                |i| {
-                    vec![argv(&format!(
-                        "ip -n red addr add {} dev veth-red",
-                        address(i)
-                    ))]
-                },
-                addr_del,
-            ),
-        ],
-    )?;
+    let linkup = compare(runs, &link_up(ours, None))?;
+    let ipassign = compare(runs, &add_address(ours, None))?;
     let nsexec = compare(
         runs,
         &[
