@@ -66,6 +66,17 @@ impl NetlinkError {
         NetlinkError::from_errno(error.raw_os_error().unwrap_or(EIO))
     }
 
+    /// The request went out but its answer could not be read: the kernel
+    /// may well have done what was asked, and the message must say so.
+    fn unanswered(error: io::Error) -> NetlinkError {
+        NetlinkError {
+            message: Some(
+                "the kernel's answer could not be read; the change may have been made".into(),
+            ),
+            ..NetlinkError::io(error)
+        }
+    }
+
     fn malformed() -> NetlinkError {
         NetlinkError {
             errno: 74, // EBADMSG
@@ -165,7 +176,7 @@ impl Rtnl {
             match self.socket.recv(&mut probe, MSG_PEEK | MSG_TRUNC) {
                 Ok(size) => break size,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(NetlinkError::io(e)),
+                Err(e) => return Err(NetlinkError::unanswered(e)),
             }
         };
         self.buf.clear();
@@ -174,7 +185,7 @@ impl Rtnl {
             match self.socket.recv(&mut self.buf, 0) {
                 Ok(_) => return Ok(&self.buf),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(NetlinkError::io(e)),
+                Err(e) => return Err(NetlinkError::unanswered(e)),
             }
         }
     }
