@@ -29,6 +29,8 @@ pub struct Options {
     pub host: bool,
     pub keep: bool,
     pub multicall: bool,
+    /// Tools already installed here: no build, e.g. a copy in a VM.
+    pub bin: Option<PathBuf>,
 }
 
 pub fn run(options: &Options) -> Result<()> {
@@ -58,13 +60,18 @@ pub fn run(options: &Options) -> Result<()> {
              kernel.apparmor_restrict_unprivileged_userns=0); or run as root with --host"
         );
     }
-    let dist = dist::run(&dist::Options::default())?;
-    let bin = if options.multicall {
-        let dir = dist.dir.join("multicall");
-        dist::install_links(&dist, &dir)?;
-        dir
-    } else {
-        dist.dir.clone()
+    let bin = match &options.bin {
+        Some(dir) => dir.clone(),
+        None => {
+            let dist = dist::run(&dist::Options::default())?;
+            if options.multicall {
+                let dir = dist.dir.join("multicall");
+                dist::install_links(&dist, &dir)?;
+                dir
+            } else {
+                dist.dir.clone()
+            }
+        }
     };
     println!(
         "e2e: the red/blue tutorial {}, with {} in {}",

@@ -30,12 +30,13 @@ Commands:
         a link to it for every tool in DIR. --crt-static builds static glibc
         binaries instead of musl ones. --check-size fails when a binary is
         over its goal (512 KiB a tool, 768 KiB nstools).
-  e2e [--host] [--keep] [--multicall]
+  e2e [--host] [--keep] [--multicall | --bin DIR]
         dist, then the red/blue tutorial with the built binaries, every step
         printed and checked, torn down at the end or on failure. Runs in a
         private sandbox (no root needed) unless --host: on this host, as
         root; --keep leaves the lab up there. --multicall runs it through
-        links to nstools.
+        links to nstools. --bin DIR uses the tools installed in DIR instead
+        of building them.
   examples
         dist, then examples/redblue.mk and examples/redblue.sh in a sandbox.
   bench [--runs N]
@@ -182,11 +183,16 @@ fn dist_options(args: &[OsString]) -> Result<dist::Options> {
 
 fn e2e_options(args: &[OsString]) -> Result<e2e::Options> {
     let mut options = e2e::Options::default();
-    for arg in args {
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
         match arg.to_str() {
             Some("--host") => options.host = true,
             Some("--keep") => options.keep = true,
             Some("--multicall") => options.multicall = true,
+            Some("--bin") => match args.next() {
+                Some(dir) if !dir.is_empty() => options.bin = Some(PathBuf::from(dir)),
+                _ => return Err(usage("e2e: --bin needs a directory".into())),
+            },
             _ => {
                 return Err(usage(format!(
                     "e2e: unexpected argument {}",
@@ -198,6 +204,11 @@ fn e2e_options(args: &[OsString]) -> Result<e2e::Options> {
     if options.keep && !options.host {
         bail!(Usage(
             "e2e: --keep needs --host: the sandbox vanishes when e2e ends".into()
+        ));
+    }
+    if options.bin.is_some() && options.multicall {
+        bail!(Usage(
+            "e2e: --bin takes the tools as they are there; --multicall builds links".into()
         ));
     }
     Ok(options)
@@ -233,6 +244,12 @@ mod tests {
 
     #[test]
     fn e2e_arguments() {
+        let o = e2e_options(&args(&["--bin", "/usr/local/bin"])).unwrap();
+        assert_eq!(o.bin, Some(PathBuf::from("/usr/local/bin")));
+        assert!(e2e_options(&args(&["--bin"])).unwrap_err().is::<Usage>());
+        assert!(e2e_options(&args(&["--bin", "x", "--multicall"]))
+            .unwrap_err()
+            .is::<Usage>());
         let o = e2e_options(&args(&["--host", "--keep", "--multicall"])).unwrap();
         assert!(o.host && o.keep && o.multicall);
         let o = e2e_options(&[]).unwrap();

@@ -175,3 +175,30 @@ fn unanswered_pings_fail_their_step() {
         "not every echo answered",
     );
 }
+
+#[test]
+fn an_interrupted_host_run_tears_its_lab_down() {
+    if !usable("interrupted") {
+        return;
+    }
+    // In the sandbox, "the host" is the sandbox's own /run: nothing real.
+    let bin = tools("interrupted", Some(("nsping", "sleep 60")));
+    let script = format!(
+        "{XTASK} e2e --host --bin {} > /run/out 2>&1 & pid=$!
+        for i in $(seq 300); do grep -q '^+ nsping' /run/out && break; sleep 0.1; done
+        ls /run/netns | tr '\\n' ' '; echo
+        kill -TERM $pid; wait $pid; echo status=$?
+        ls -A /run/netns | wc -l; grep -c ' /run/netns/' /proc/self/mountinfo
+        cat /run/out >&2",
+        bin.display()
+    );
+    let mut shell = Command::new("/bin/sh");
+    shell.arg("-c").arg(script);
+    let out = sandbox::isolate(&mut shell).output().unwrap();
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(stdout, "blue red \nstatus=143\n0\n0\n", "{stderr}");
+    assert!(
+        stderr.contains("e2e: interrupted; the lab is gone"),
+        "{stderr}"
+    );
+}
