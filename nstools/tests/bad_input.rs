@@ -7,7 +7,7 @@
 
 use std::path::PathBuf;
 
-use nscore::sandbox::{run, usable_or_skip};
+use nscore::sandbox::{run, usable_or_skip, SNAPSHOT};
 
 /// A lab to be wrong in: red and blue joined by a veth pair with addresses
 /// (links left down, so nothing changes by itself meanwhile), a plain
@@ -19,16 +19,6 @@ ip -n red addr add 10.0.0.1/24 dev veth-red &&
 ip -n blue addr add 10.0.0.2/24 dev veth-blue &&
 touch /run/netns/stale || exit 99
 ";
-
-/// Everything a bad command must leave as it was.
-const SNAPSHOT: &str = r#"
-snapshot() {
-    ls -A /run/netns
-    grep -o ' /run/netns[^ ]* ' /proc/self/mountinfo
-    ip -o link; ip -o addr
-    for ns in red blue; do echo "== $ns"; ip -n $ns -o link; ip -n $ns -o addr; done
-}
-"#;
 
 struct Case {
     tool: &'static str,

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use nscore::sandbox::{run, usable_or_skip};
+use nscore::sandbox::{run, usable_or_skip, SNAPSHOT};
 
 const SETUP: &str = "
 ip netns add red && ip netns add blue &&
@@ -14,16 +14,7 @@ ip -n red link set lo up &&
 ip -n red addr add 10.9.9.9/24 dev veth-red || exit 99
 ";
 
-const SNAPSHOT: &str = r#"
-snapshot() {
-    ls -A /run/netns
-    grep -o ' /run/netns[^ ]* ' /proc/self/mountinfo
-    for ns in red blue; do echo "== $ns"; ip -n $ns -o link | sed 's/ state [A-Z]*//; s/link.ether [^ ]*//'; ip -n $ns -o addr; done
-}
-"#;
-
-/// Every tool, on the lab above. (MAC addresses and operational states
-/// are left out of the snapshots: they differ from one lab to the next.)
+/// Every tool, on the lab above.
 const COMMANDS: &[&str] = &[
     "vethpair -n red a --peer-netns blue b",
     "ipassign -n red veth-red 10.1.1.1/24 10.1.1.2/24",

@@ -2,7 +2,7 @@
 //! capabilities and no user namespace of its own — every tool fails with
 //! one line saying which privilege it needs, and creates nothing.
 
-use nscore::sandbox::{run, usable_or_skip};
+use nscore::sandbox::{run, usable_or_skip, SNAPSHOT};
 
 /// (command, exit status, the privilege the message must name)
 const CASES: &[(&str, i32, &str)] = &[
@@ -39,7 +39,7 @@ fn every_tool_names_the_privilege_it_lacks_and_changes_nothing() {
     for (command, status, privilege) in CASES {
         let script = format!(
             "ip netns add red && ip -n red link add veth-red type veth peer name veth-blue || exit 99
-            snapshot() {{ ls -A /run/netns; ip -o link; ip -o addr; ip -n red -o link; ip -n red -o addr; }}
+            {SNAPSHOT}
             snapshot > /run/before
             command -v setpriv >/dev/null || {{ echo no-setpriv; exit; }}
             setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all \
