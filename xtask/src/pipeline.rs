@@ -1,10 +1,11 @@
 //! The red/blue tutorial as a list of commands, run without a shell: each
-//! tool is a child process started by path from `/bin`. Used by
+//! tool is a child process started by path from `/bin` (`BIN`). Used by
 //! `cargo xtask chroot` (inside a chroot holding only the tools) and by the
 //! `/init` of `cargo xtask vm` (compiled into it with `#[path]`), so this file
 //! needs nothing but std.
 
 use std::io::{Read, Write};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -28,17 +29,19 @@ pub struct Step {
     pub expect: Expect,
 }
 
-/// The tutorial, in order, with the tools in `/bin`.
+/// The tutorial, in order: the one list of its commands, also run by
+/// `cargo xtask e2e` (with its own iproute2 checks beside each step). A
+/// tool is named as it is found in the directory of tools: `/bin` here.
 pub const STEPS: &[Step] = &[
     Step {
         name: "create red and blue",
-        argv: &["/bin/nsadd", "red", "blue"],
+        argv: &["nsadd", "red", "blue"],
         expect: Expect::Success,
     },
     Step {
         name: "veth cable red-blue",
         argv: &[
-            "/bin/vethpair",
+            "vethpair",
             "-n",
             "red",
             "veth-red",
@@ -50,68 +53,53 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         name: "address on veth-red",
-        argv: &["/bin/ipassign", "-n", "red", "veth-red", "10.0.0.1/24"],
+        argv: &["ipassign", "-n", "red", "veth-red", "10.0.0.1/24"],
         expect: Expect::Success,
     },
     Step {
         name: "address on veth-blue",
-        argv: &["/bin/ipassign", "-n", "blue", "veth-blue", "10.0.0.2/24"],
+        argv: &["ipassign", "-n", "blue", "veth-blue", "10.0.0.2/24"],
         expect: Expect::Success,
     },
     Step {
         name: "veth-red up",
-        argv: &["/bin/linkup", "-n", "red", "veth-red"],
+        argv: &["linkup", "-n", "red", "veth-red"],
         expect: Expect::Success,
     },
     Step {
         name: "veth-blue up",
-        argv: &["/bin/linkup", "-n", "blue", "veth-blue"],
+        argv: &["linkup", "-n", "blue", "veth-blue"],
         expect: Expect::Success,
     },
     Step {
         name: "ping red -> blue",
-        argv: &[
-            "/bin/nsping",
-            "-n",
-            "red",
-            "-c",
-            "3",
-            "-i",
-            "0.2",
-            "10.0.0.2",
-        ],
+        argv: &["nsping", "-n", "red", "-c", "3", "-i", "0.2", "10.0.0.2"],
         expect: Expect::Replies(3),
     },
     Step {
         name: "ping blue -> red",
-        argv: &[
-            "/bin/nsping",
-            "-n",
-            "blue",
-            "-c",
-            "3",
-            "-i",
-            "0.2",
-            "10.0.0.1",
-        ],
+        argv: &["nsping", "-n", "blue", "-c", "3", "-i", "0.2", "10.0.0.1"],
         expect: Expect::Replies(3),
     },
     Step {
         name: "ping through nsexec",
-        argv: &["/bin/nsexec", "red", "/bin/nsping", "-c", "1", "10.0.0.2"],
+        argv: &["nsexec", "red", "nsping", "-c", "1", "10.0.0.2"],
         expect: Expect::Replies(1),
     },
     Step {
         name: "tear down red and blue",
-        argv: &["/bin/nsadd", "-d", "red", "blue"],
+        argv: &["nsadd", "-d", "red", "blue"],
         expect: Expect::Success,
     },
     Step {
         name: "nothing left behind",
-        argv: &["/bin/nsadd", "-l"],
+        argv: &["nsadd", "-l"],
         expect: Expect::NoOutput,
     },
 ];
+
+/// Where the tools are: the chroot's and the VM's only directory.
+pub const BIN: &str = "/bin";
 
 /// The tool binaries the steps call, as named in `/bin`.
 pub const TOOLS: [&str; 6] = [
@@ -179,10 +167,10 @@ fn run_step(step: &Step) -> Result<Output, Failure> {
     };
     println!("+ {}", step.argv.join(" "));
     let _ = std::io::stdout().flush();
-    let mut child = Command::new(step.argv[0])
+    let mut child = Command::new(Path::new(BIN).join(step.argv[0]))
         .args(&step.argv[1..])
         .env_clear()
-        .env("PATH", "/bin")
+        .env("PATH", BIN)
         // A pipe closed at once rather than /dev/null: there is no /dev.
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -332,8 +320,7 @@ mod tests {
     #[test]
     fn every_step_calls_a_tool_in_bin() {
         for step in STEPS {
-            let tool = step.argv[0].strip_prefix("/bin/").unwrap();
-            assert!(TOOLS.contains(&tool), "{}", step.name);
+            assert!(TOOLS.contains(&step.argv[0]), "{}", step.name);
         }
     }
 

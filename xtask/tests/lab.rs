@@ -172,7 +172,7 @@ fn unanswered_pings_fail_their_step() {
             "echo '3 packets transmitted, 1 received, 66% packet loss, time 2002ms'",
         ),
         "step 7",
-        "not every echo answered",
+        "expected \"3 packets transmitted, 3 received,\"",
     );
 }
 
