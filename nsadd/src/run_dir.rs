@@ -19,7 +19,21 @@ use rustix::mount::{mount_bind_recursive, mount_change, MountPropagationFlags};
 /// Makes sure `/run/netns` exists and is a shared mount point; returns the
 /// exclusive lock, held until it is dropped.
 pub fn prepare() -> Result<OwnedFd> {
-    match rustix::fs::mkdir(RUN_DIR, Mode::from_raw_mode(0o755)) {
+    let mode = Mode::from_raw_mode(0o755);
+    let mut made = rustix::fs::mkdir(RUN_DIR, mode);
+    if made == Err(Errno::NOENT) {
+        // A minimal system may have no /run at all yet.
+        match rustix::fs::mkdir("/run", mode) {
+            Ok(()) | Err(Errno::EXIST) => made = rustix::fs::mkdir(RUN_DIR, mode),
+            Err(e) => {
+                return Err(anyhow!(
+                    "/run: cannot create: {}",
+                    strerror(e.raw_os_error())
+                ))
+            }
+        }
+    }
+    match made {
         Ok(()) | Err(Errno::EXIST) => {}
         Err(e) => return Err(failed("cannot create", e)),
     }
