@@ -8,9 +8,9 @@
 //! lab down if the child fails or is interrupted.
 
 use std::ffi::OsString;
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -234,12 +234,7 @@ impl Lab {
 
     fn step(&self, step: &pipeline::Step, check: &Check) -> Result<()> {
         let timeout = Duration::from_secs(if matches!(check, Check::Ping) { 30 } else { 10 });
-        let stdout = self.execute(step.argv, timeout, true)?;
-        let output = pipeline::Output {
-            code: Some(0),
-            stdout,
-            stderr: String::new(),
-        };
+        let output = self.execute(step.argv, timeout, true)?;
         pipeline::check(step, &output).map_err(|why| anyhow!(why))?;
         for verified in self.check(check, &output.stdout)? {
             println!("# ok: {verified}");
@@ -247,51 +242,22 @@ impl Lab {
         Ok(())
     }
 
-    /// Runs one of the tools, echoing its output as it comes and returning
-    /// it; fails on a non-zero status or when it takes too long.
-    fn execute(&self, argv: &[&str], timeout: Duration, echo: bool) -> Result<String> {
-        let _ = std::io::stdout().flush();
-        let mut child = Command::new(self.bin.join(argv[0]))
-            .args(&argv[1..])
-            .env("PATH", &self.path)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .spawn()
-            .with_context(|| format!("cannot run {}", self.bin.join(argv[0]).display()))?;
-        let stdout = child.stdout.take().context("no stdout pipe")?;
-        let reader = thread::spawn(move || {
-            let mut all = String::new();
-            let mut reader = BufReader::new(stdout);
-            let mut line = Vec::new();
-            while reader.read_until(b'\n', &mut line).is_ok_and(|n| n > 0) {
-                let text = String::from_utf8_lossy(&line);
-                if echo {
-                    print!("{text}");
-                    let _ = std::io::stdout().flush();
-                }
-                all.push_str(&text);
-                line.clear();
-            }
-            all
-        });
-        let deadline = Instant::now() + timeout;
-        let status = loop {
-            if let Some(status) = child.try_wait()? {
-                break status;
-            }
-            if Instant::now() >= deadline {
-                let _ = child.kill();
-                let _ = child.wait();
-                bail!("no answer after {} s", timeout.as_secs());
-            }
-            thread::sleep(Duration::from_millis(20));
+    /// Runs one of the tools, echoing its output as it comes when asked;
+    /// fails as `pipeline::check` judges a failed step (with the last line
+    /// the tool said) or when it takes too long.
+    fn execute(&self, argv: &[&str], timeout: Duration, echo: bool) -> Result<pipeline::Output> {
+        let tools = pipeline::Tools {
+            dir: &self.bin,
+            path: &self.path,
+            echo,
         };
-        let output = reader
-            .join()
-            .map_err(|_| anyhow!("reading its output failed"))?;
-        if !status.success() {
-            bail!("{status}");
-        }
+        let output = pipeline::run_command(argv, &tools, timeout).map_err(|why| anyhow!(why))?;
+        let success = pipeline::Step {
+            name: "",
+            argv: &[],
+            expect: pipeline::Expect::Success,
+        };
+        pipeline::check(&success, &output).map_err(|why| anyhow!(why))?;
         Ok(output)
     }
 
@@ -322,7 +288,7 @@ impl Lab {
                         .all(|ns| there.iter().any(|n| n == ns) == *present)
                 };
                 let listed = self.execute(&["nsadd", "-l"], Duration::from_secs(10), false)?;
-                let listed: Vec<String> = listed.lines().map(str::to_string).collect();
+                let listed: Vec<String> = listed.stdout.lines().map(str::to_string).collect();
                 if !wanted(&listed) {
                     bail!("nsadd -l lists: {}", listed.join(" "));
                 }

@@ -4,6 +4,7 @@
 //! `/init` of `cargo xtask vm` (compiled into it with `#[path]`), so this file
 //! needs nothing but std.
 
+use std::ffi::OsStr;
 use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -161,60 +162,93 @@ pub struct Output {
 }
 
 fn run_step(step: &Step) -> Result<Output, Failure> {
-    let fail = |why: String| Failure {
+    println!("+ {}", step.argv.join(" "));
+    let tools = Tools {
+        dir: Path::new(BIN),
+        path: OsStr::new(BIN),
+        echo: true,
+    };
+    run_command(step.argv, &tools, STEP_TIMEOUT).map_err(|why| Failure {
         step: step.name,
         why,
-    };
-    println!("+ {}", step.argv.join(" "));
+    })
+}
+
+/// Where commands find the tools, and whether their output is shown.
+pub struct Tools<'a> {
+    /// The directory of the tools: `argv[0]` is looked up here.
+    pub dir: &'a Path,
+    /// `PATH` for the command (the tools first, so nsexec finds nsping).
+    pub path: &'a OsStr,
+    /// Show what the command prints as it prints it.
+    pub echo: bool,
+}
+
+/// Runs one command of the tools, killed after `timeout`, and returns what
+/// it did; `Err` when it could not be run or did not end in time.
+pub fn run_command(argv: &[&str], tools: &Tools, timeout: Duration) -> Result<Output, String> {
     let _ = std::io::stdout().flush();
-    let mut child = Command::new(Path::new(BIN).join(step.argv[0]))
-        .args(&step.argv[1..])
-        .env_clear()
-        .env("PATH", BIN)
-        // A pipe closed at once rather than /dev/null: there is no /dev.
+    let mut child = Command::new(tools.dir.join(argv[0]))
+        .args(&argv[1..])
+        .env("PATH", tools.path)
+        // A pipe closed at once rather than /dev/null: a chroot has no /dev.
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| fail(format!("cannot run {}: {e}", step.argv[0])))?;
+        .map_err(|e| format!("cannot run {}: {e}", argv[0]))?;
     drop(child.stdin.take());
     // Read both pipes on threads so neither can fill up and stall the child.
-    let stdout = drain(child.stdout.take());
-    let stderr = drain(child.stderr.take());
+    let stdout = drain(child.stdout.take(), tools.echo, false);
+    let stderr = drain(child.stderr.take(), tools.echo, true);
     let started = Instant::now();
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break status,
-            Ok(None) if started.elapsed() > STEP_TIMEOUT => {
+            Ok(None) if started.elapsed() > timeout => {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Err(fail(format!(
+                return Err(format!(
                     "still running after {}s; killed",
-                    STEP_TIMEOUT.as_secs()
-                )));
+                    timeout.as_secs()
+                ));
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(5)),
-            Err(e) => return Err(fail(format!("waiting for {}: {e}", step.argv[0]))),
+            Err(e) => return Err(format!("waiting for {}: {e}", argv[0])),
         }
     };
-    let output = Output {
+    Ok(Output {
         code: status.code(),
         stdout: stdout.join().unwrap_or_default(),
         stderr: stderr.join().unwrap_or_default(),
-    };
-    print!("{}", output.stdout);
-    eprint!("{}", output.stderr);
-    let _ = std::io::stdout().flush();
-    Ok(output)
+    })
 }
 
-fn drain(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<String> {
+/// Collects a pipe's text on a thread, echoing each line as it comes.
+fn drain(
+    pipe: Option<impl Read + Send + 'static>,
+    echo: bool,
+    to_stderr: bool,
+) -> std::thread::JoinHandle<String> {
     std::thread::spawn(move || {
-        let mut bytes = Vec::new();
-        if let Some(mut pipe) = pipe {
-            let _ = pipe.read_to_end(&mut bytes);
+        let mut all = String::new();
+        let Some(pipe) = pipe else {
+            return all;
+        };
+        let mut reader = std::io::BufReader::new(pipe);
+        let mut line = Vec::new();
+        while std::io::BufRead::read_until(&mut reader, b'\n', &mut line).is_ok_and(|n| n > 0) {
+            let text = String::from_utf8_lossy(&line);
+            if echo && to_stderr {
+                eprint!("{text}");
+            } else if echo {
+                print!("{text}");
+                let _ = std::io::stdout().flush();
+            }
+            all.push_str(&text);
+            line.clear();
         }
-        String::from_utf8_lossy(&bytes).into_owned()
+        all
     })
 }
 

@@ -160,7 +160,7 @@ fn a_link_left_down_fails_its_step() {
 
 #[test]
 fn a_failing_tool_fails_its_step() {
-    fails_at("failing", ("nsadd", "exit 3"), "step 1", "exit status: 3");
+    fails_at("failing", ("nsadd", "exit 3"), "step 1", "exit status 3");
 }
 
 #[test]
