@@ -5,9 +5,12 @@
 //! only the tools and in a VM booting Debian's kernel, and a short pass of
 //! every fuzz target.
 
+use std::cell::Cell;
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
 use std::time::Instant;
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 
 use crate::{chroot, dist, e2e, examples, fuzz, paths, vm};
 
@@ -21,7 +24,42 @@ fn cargo<'a>(args: &'a [&'a str]) -> impl Fn() -> Result<()> + 'a {
     }
 }
 
+/// The README's `cargo test`, its output passed through while the
+/// `test result:` lines are added up into (passed, failed).
+fn cargo_test(counts: &Cell<(u64, u64)>) -> Result<()> {
+    let mut child = paths::cargo()
+        .arg("test")
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("running cargo test")?;
+    let stdout = child.stdout.take().context("no stdout pipe")?;
+    for line in BufReader::new(stdout).lines() {
+        let line = line?;
+        println!("{line}");
+        if let Some((passed, failed)) = test_result(&line) {
+            let (p, f) = counts.get();
+            counts.set((p + passed, f + failed));
+        }
+    }
+    let status = child.wait()?;
+    if !status.success() {
+        bail!("cargo test ({status})");
+    }
+    Ok(())
+}
+
+/// `test result: ok. 12 passed; 0 failed; …` → (12, 0).
+fn test_result(line: &str) -> Option<(u64, u64)> {
+    let rest = line.strip_prefix("test result: ")?;
+    let number_before = |word: &str| -> Option<u64> {
+        let at = rest.find(word)?;
+        rest[..at].split_whitespace().last()?.parse().ok()
+    };
+    Some((number_before(" passed")?, number_before(" failed")?))
+}
+
 pub fn run() -> Result<()> {
+    let counts = Cell::new((0, 0));
     type Step<'a> = (&'a str, Box<dyn Fn() -> Result<()> + 'a>);
     let steps: Vec<Step> = vec![
         ("fmt", Box::new(cargo(&["fmt", "--all", "--", "--check"]))),
@@ -36,7 +74,7 @@ pub fn run() -> Result<()> {
                 "warnings",
             ])),
         ),
-        ("test", Box::new(cargo(&["test"]))),
+        ("test", Box::new(|| cargo_test(&counts))),
         (
             "dist --check-size",
             Box::new(|| {
@@ -87,5 +125,22 @@ pub fn run() -> Result<()> {
         steps.len(),
         started.elapsed().as_secs_f64()
     );
+    // The tests' tally, last and alone on its line.
+    let (passed, failed) = counts.get();
+    println!("tests: {passed} passed, {failed} failed");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_result_lines_are_counted() {
+        let line = "test result: ok. 12 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.00s";
+        assert_eq!(test_result(line), Some((12, 0)));
+        let line = "test result: FAILED. 7 passed; 1 failed; 0 ignored";
+        assert_eq!(test_result(line), Some((7, 1)));
+        assert_eq!(test_result("running 3 tests"), None);
+    }
 }
