@@ -2,14 +2,14 @@
 //! network namespace bind-mounted on it — or nothing at all.
 
 use anyhow::{anyhow, Result};
-use nscore::cli::{quote, strerror};
+use nscore::cli::quote;
 use nscore::netns;
 use rustix::fs::{Mode, OFlags};
 use rustix::io::Errno;
 use rustix::mount::mount_bind;
 use rustix::thread::UnshareFlags;
 
-use crate::{run_dir, TOOL};
+use crate::{failed, run_dir, TOOL};
 
 /// Creates each namespace, reporting each failure; true if all succeeded.
 pub fn add(names: &[String], exist_ok: bool) -> bool {
@@ -40,12 +40,12 @@ fn add_one(name: &str, exist_ok: bool) -> Result<()> {
     match created {
         Ok(fd) => drop(fd),
         Err(Errno::EXIST) => return already_there(name, exist_ok),
-        Err(e) => return Err(failed(name, "cannot create", e)),
+        Err(e) => return Err(failed(&quote(name), "cannot create", e)),
     }
     // From here on, any failure removes the file again.
     bind_new_namespace(&path).map_err(|(what, e)| {
         let _ = rustix::fs::unlink(&path);
-        failed(name, what, e)
+        failed(&quote(name), what, e)
     })
 }
 
@@ -65,12 +65,4 @@ fn already_there(name: &str, exist_ok: bool) -> Result<()> {
     } else {
         Err(anyhow!("{}: namespace already exists", quote(name)))
     }
-}
-
-fn failed(name: &str, what: &str, e: Errno) -> anyhow::Error {
-    let mut why = strerror(e.raw_os_error());
-    if matches!(e, Errno::PERM | Errno::ACCESS) {
-        why.push_str(" (needs root or CAP_SYS_ADMIN)");
-    }
-    anyhow!("{}: {what}: {why}", quote(name))
 }

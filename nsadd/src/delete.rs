@@ -4,11 +4,11 @@
 use std::ffi::OsStr;
 
 use anyhow::{anyhow, Result};
-use nscore::cli::{quote_os, strerror};
+use nscore::cli::quote_os;
 use rustix::io::Errno;
 use rustix::mount::{unmount, UnmountFlags};
 
-use crate::TOOL;
+use crate::{failed, TOOL};
 
 /// Deletes each named namespace, reporting each failure.
 pub fn delete(names: &[String], force: bool) -> bool {
@@ -61,12 +61,4 @@ fn delete_one(name: &OsStr, force: bool) -> Result<()> {
         Err(Errno::NOENT) => Err(anyhow!("{shown}: no such network namespace")),
         Err(e) => Err(failed(&shown, "cannot remove", e)),
     }
-}
-
-fn failed(shown: &str, what: &str, e: Errno) -> anyhow::Error {
-    let mut why = strerror(e.raw_os_error());
-    if matches!(e, Errno::PERM | Errno::ACCESS) {
-        why.push_str(" (needs root or CAP_SYS_ADMIN)");
-    }
-    anyhow!("{shown}: {what}: {why}")
 }

@@ -47,6 +47,15 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     })
 }
 
+/// `SUBJECT: WHAT: WHY` for a system call that failed, naming the
+/// privilege it lacked.
+fn failed(subject: &str, what: &str, e: rustix::io::Errno) -> anyhow::Error {
+    anyhow::anyhow!(
+        "{subject}: {what}: {}",
+        nscore::cli::reason(e.raw_os_error(), "CAP_SYS_ADMIN")
+    )
+}
+
 /// Exit status for a run that reported its own failures as it went.
 fn outcome(all_ok: bool) -> ExitCode {
     if all_ok {

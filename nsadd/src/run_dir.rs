@@ -12,6 +12,8 @@ use std::os::fd::OwnedFd;
 use anyhow::{anyhow, Result};
 use nscore::cli::strerror;
 use nscore::netns::RUN_DIR;
+
+use crate::failed;
 use rustix::fs::{flock, FlockOperation, Mode, OFlags};
 use rustix::io::Errno;
 use rustix::mount::{mount_bind_recursive, mount_change, MountPropagationFlags};
@@ -35,10 +37,10 @@ pub fn prepare() -> Result<OwnedFd> {
     }
     match made {
         Ok(()) | Err(Errno::EXIST) => {}
-        Err(e) => return Err(failed("cannot create", e)),
+        Err(e) => return Err(failed(RUN_DIR, "cannot create", e)),
     }
-    let dir =
-        lock(FlockOperation::LockExclusive)?.ok_or_else(|| failed("cannot open", Errno::NOENT))?;
+    let dir = lock(FlockOperation::LockExclusive)?
+        .ok_or_else(|| failed(RUN_DIR, "cannot open", Errno::NOENT))?;
     // Not recursive once it is a mount point: a recursive change visits
     // every namespace mounted below, and would make each create cost more
     // than the last. Mounts made below a shared mount join its peer group.
@@ -46,11 +48,12 @@ pub fn prepare() -> Result<OwnedFd> {
         Ok(()) => {}
         // Not a mount point yet: make it one, then share it.
         Err(Errno::INVAL) => {
-            mount_bind_recursive(RUN_DIR, RUN_DIR).map_err(|e| failed("cannot bind-mount", e))?;
+            mount_bind_recursive(RUN_DIR, RUN_DIR)
+                .map_err(|e| failed(RUN_DIR, "cannot bind-mount", e))?;
             let shared = MountPropagationFlags::SHARED | MountPropagationFlags::REC;
-            mount_change(RUN_DIR, shared).map_err(|e| failed("cannot make shared", e))?;
+            mount_change(RUN_DIR, shared).map_err(|e| failed(RUN_DIR, "cannot make shared", e))?;
         }
-        Err(e) => return Err(failed("cannot make shared", e)),
+        Err(e) => return Err(failed(RUN_DIR, "cannot make shared", e)),
     }
     Ok(dir)
 }
@@ -64,16 +67,8 @@ pub fn lock(operation: FlockOperation) -> Result<Option<OwnedFd>> {
     ) {
         Ok(dir) => dir,
         Err(Errno::NOENT) => return Ok(None),
-        Err(e) => return Err(failed("cannot open", e)),
+        Err(e) => return Err(failed(RUN_DIR, "cannot open", e)),
     };
-    flock(&dir, operation).map_err(|e| failed("cannot lock", e))?;
+    flock(&dir, operation).map_err(|e| failed(RUN_DIR, "cannot lock", e))?;
     Ok(Some(dir))
-}
-
-fn failed(what: &str, e: Errno) -> anyhow::Error {
-    let mut why = strerror(e.raw_os_error());
-    if matches!(e, Errno::PERM | Errno::ACCESS) {
-        why.push_str(" (needs root or CAP_SYS_ADMIN)");
-    }
-    anyhow!("{RUN_DIR}: {what}: {why}")
 }

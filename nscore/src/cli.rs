@@ -160,6 +160,18 @@ pub fn strerror(errno: i32) -> String {
     }
 }
 
+/// Why a system call failed, as `strerror` says it, naming `capability`
+/// when the failure was a missing privilege (EPERM, EACCES).
+pub fn reason(errno: i32, capability: &str) -> String {
+    const EPERM: i32 = 1;
+    const EACCES: i32 = 13;
+    let mut why = strerror(errno);
+    if errno == EPERM || errno == EACCES {
+        why.push_str(&format!(" (needs {capability})"));
+    }
+    why
+}
+
 /// `strerror` for an I/O error (falls back to its own text).
 pub fn io_reason(error: &io::Error) -> String {
     match error.raw_os_error() {
@@ -203,6 +215,19 @@ mod tests {
     #[test]
     fn strerror_drops_the_suffix() {
         assert_eq!(strerror(17), "File exists");
+    }
+
+    #[test]
+    fn missing_privileges_are_named() {
+        assert_eq!(
+            reason(1, "CAP_SYS_ADMIN"),
+            "Operation not permitted (needs CAP_SYS_ADMIN)"
+        );
+        assert_eq!(
+            reason(13, "CAP_NET_RAW"),
+            "Permission denied (needs CAP_NET_RAW)"
+        );
+        assert_eq!(reason(2, "CAP_SYS_ADMIN"), "No such file or directory");
     }
 
     #[test]

@@ -11,7 +11,7 @@ use rustix::fs::{Mode, OFlags};
 use rustix::io::Errno;
 use rustix::thread::LinkNameSpaceType;
 
-use crate::cli::{quote, strerror};
+use crate::cli::{quote, reason, strerror};
 
 /// Where named namespaces live, as iproute2 keeps them.
 pub const RUN_DIR: &str = "/run/netns";
@@ -85,15 +85,8 @@ pub fn enter(spec: &str) -> anyhow::Result<()> {
 
 /// `setns` into an open network namespace.
 pub fn enter_fd(fd: impl AsFd) -> anyhow::Result<()> {
-    rustix::thread::move_into_link_name_space(fd.as_fd(), Some(LinkNameSpaceType::Network)).map_err(
-        |e| {
-            let mut why = strerror(e.raw_os_error());
-            if e == Errno::PERM {
-                why.push_str(" (needs CAP_SYS_ADMIN)");
-            }
-            anyhow!(why)
-        },
-    )
+    rustix::thread::move_into_link_name_space(fd.as_fd(), Some(LinkNameSpaceType::Network))
+        .map_err(|e| anyhow!(reason(e.raw_os_error(), "CAP_SYS_ADMIN")))
 }
 
 /// What to say of a file in `/run/netns` that holds no namespace (left by

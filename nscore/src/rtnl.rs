@@ -14,7 +14,7 @@ use std::io;
 use netlink_packet_core::Emitable;
 use netlink_sys::{protocols::NETLINK_ROUTE, Socket, SocketAddr};
 
-use crate::cli::strerror;
+use crate::cli::{reason, strerror};
 
 pub const NLM_F_REQUEST: u16 = 0x01;
 pub const NLM_F_MULTI: u16 = 0x02;
@@ -41,7 +41,6 @@ pub const RTM_DELADDR: u16 = 21;
 pub const RTM_GETADDR: u16 = 22;
 
 const HEADER_LEN: usize = 16;
-const EPERM: i32 = 1;
 /// `struct ifinfomsg`: family, pad, type, index, flags, change.
 pub const IFINFOMSG_LEN: usize = 16;
 
@@ -87,12 +86,10 @@ impl NetlinkError {
 
 impl fmt::Display for NetlinkError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&strerror(self.errno))?;
         match &self.message {
-            Some(message) => write!(f, " ({message})"),
+            Some(message) => write!(f, "{} ({message})", strerror(self.errno)),
             // Changing links and addresses is what CAP_NET_ADMIN allows.
-            None if self.errno == EPERM => f.write_str(" (needs CAP_NET_ADMIN)"),
-            None => Ok(()),
+            None => f.write_str(&reason(self.errno, "CAP_NET_ADMIN")),
         }
     }
 }

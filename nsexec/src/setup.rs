@@ -6,7 +6,7 @@ use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 
 use anyhow::{anyhow, Result};
-use nscore::cli::{quote, strerror};
+use nscore::cli::{quote, reason, strerror};
 use nscore::netns;
 use rustix::fs::StatVfsMountFlags;
 use rustix::mount::{
@@ -76,9 +76,5 @@ fn bind_etc(name: &str) {
 }
 
 fn privileged(e: rustix::io::Errno) -> String {
-    let mut why = strerror(e.raw_os_error());
-    if e == rustix::io::Errno::PERM {
-        why.push_str(" (needs CAP_SYS_ADMIN)");
-    }
-    why
+    reason(e.raw_os_error(), "CAP_SYS_ADMIN")
 }
