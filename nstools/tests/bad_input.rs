@@ -5,9 +5,9 @@
 //!
 //! The tools run through links to the multi-call binary, as in a minimal VM.
 
-use std::path::PathBuf;
-
 use nscore::sandbox::{run, usable_or_skip, SNAPSHOT};
+
+mod support;
 
 /// A lab to be wrong in: red and blue joined by a veth pair with addresses
 /// (links left down, so nothing changes by itself meanwhile), a plain
@@ -166,25 +166,11 @@ const CASES: &[Case] = &[
     case("nsping", NOT_UTF8, 2, "\\xFF"),
 ];
 
-/// A directory of links to the multi-call binary, one per tool.
-fn tool_links(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("nstools-bad-input-{}-{test}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temporary directory");
-    for tool in [
-        "nsadd", "nsexec", "vethpair", "ipassign", "linkup", "nsping",
-    ] {
-        let link = dir.join(tool);
-        let _ = std::fs::remove_file(&link);
-        std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_nstools"), &link).expect("symlink");
-    }
-    dir
-}
-
 fn check(cases: &[&Case]) -> usize {
     if !usable_or_skip("bad_input") {
         return 0;
     }
-    let links = tool_links(cases[0].tool);
+    let links = support::links(&format!("bad-input-{}", cases[0].tool));
     let any_tool = links.join("nsadd");
     let mut failures = Vec::new();
     for case in cases {
@@ -214,7 +200,6 @@ fn check(cases: &[&Case]) -> usize {
             ));
         }
     }
-    let _ = std::fs::remove_dir_all(&links);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     cases.len()
 }

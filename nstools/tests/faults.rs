@@ -3,9 +3,9 @@
 //! the whole job — the lab then looks exactly as after a clean run — or
 //! fails with one line naming the tool and changes nothing at all.
 
-use std::path::PathBuf;
-
 use nscore::sandbox::{run, usable_or_skip, SNAPSHOT};
+
+mod support;
 
 const SETUP: &str = "
 ip netns add red && ip netns add blue &&
@@ -35,25 +35,12 @@ const SYSCALLS: &[&str] = &[
 ];
 const ERRORS: &[&str] = &["ENOMEM", "EPERM", "ENOSPC"];
 
-fn links() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("nstools-faults-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    for tool in [
-        "nsadd", "nsexec", "vethpair", "ipassign", "linkup", "nsping",
-    ] {
-        let link = dir.join(tool);
-        let _ = std::fs::remove_file(&link);
-        std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_nstools"), &link).unwrap();
-    }
-    dir
-}
-
 #[test]
 fn every_tool_fails_cleanly_or_succeeds_whole_under_injected_errors() {
     if !usable_or_skip("faults") {
         return;
     }
-    let dir = links();
+    let dir = support::links("faults");
     let bin = dir.join("nsadd");
     let bin = bin.to_str().unwrap();
     let mut injected = 0;
@@ -114,7 +101,6 @@ fn every_tool_fails_cleanly_or_succeeds_whole_under_injected_errors() {
             }
         }
     }
-    let _ = std::fs::remove_dir_all(&dir);
     eprintln!("{injected} errors injected into the tools");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert!(injected >= 100, "only {injected} injections took effect");

@@ -1,8 +1,11 @@
 //! The built multi-call binary, called as busybox is: through a link named
 //! after a tool, and with the tool's name as first argument.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
+
+mod support;
+use support::links;
 
 const NSTOOLS: &str = env!("CARGO_BIN_EXE_nstools");
 const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -16,17 +19,6 @@ fn run(program: &Path, args: &[&str]) -> Output {
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// A fresh directory holding `ln -s NSTOOLS NAME` for every tool.
-fn links(test: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(test);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    for tool in TOOLS {
-        std::os::unix::fs::symlink(NSTOOLS, dir.join(tool)).unwrap();
-    }
-    dir
 }
 
 #[test]

@@ -4,6 +4,8 @@
 
 use nscore::sandbox::{run, usable_or_skip, SNAPSHOT};
 
+mod support;
+
 /// (command, exit status, the privilege the message must name)
 const CASES: &[(&str, i32, &str)] = &[
     ("nsadd x", 1, "CAP_SYS_ADMIN"),
@@ -33,15 +35,7 @@ fn every_tool_names_the_privilege_it_lacks_and_changes_nothing() {
         eprintln!("privileges: skipped: needs root to drop privileges from");
         return;
     }
-    let dir = std::env::temp_dir().join(format!("nstools-privileges-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    for tool in [
-        "nsadd", "nsexec", "vethpair", "ipassign", "linkup", "nsping",
-    ] {
-        let link = dir.join(tool);
-        let _ = std::fs::remove_file(&link);
-        std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_nstools"), &link).unwrap();
-    }
+    let dir = support::links("privileges");
     let mut failures = Vec::new();
     for (command, status, privilege) in CASES {
         let script = format!(
@@ -72,6 +66,5 @@ fn every_tool_names_the_privilege_it_lacks_and_changes_nothing() {
             failures.push(format!("{command}: {r:?}"));
         }
     }
-    let _ = std::fs::remove_dir_all(&dir);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

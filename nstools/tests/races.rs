@@ -3,23 +3,18 @@
 
 use nscore::sandbox::{run, usable_or_skip, Run};
 
+mod support;
+
 fn lab(test: &str, script: &str) -> Option<Run> {
     if !usable_or_skip(test) {
         return None;
     }
-    let dir = std::env::temp_dir().join(format!("nstools-races-{}-{test}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    for tool in ["ipassign", "linkup"] {
-        let link = dir.join(tool);
-        let _ = std::fs::remove_file(&link);
-        std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_nstools"), &link).unwrap();
-    }
+    let dir = support::links(&format!("races-{test}"));
     let setup = "ip netns add red && ip -n red link add veth-red type veth peer name veth-blue || exit 99\n";
     let r = run(
         &format!("{setup}{script}"),
         dir.join("ipassign").to_str().unwrap(),
     );
-    let _ = std::fs::remove_dir_all(&dir);
     Some(r)
 }
 
