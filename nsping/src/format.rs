@@ -348,10 +348,11 @@ pub fn status(out: &mut Vec<u8>, s: &Stats, timing: bool) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn text(f: impl FnOnce(&mut Vec<u8>)) -> String {
+    /// What a writer of lines wrote, as text.
+    pub(crate) fn text(f: impl FnOnce(&mut Vec<u8>)) -> String {
         let mut v = Vec::new();
         f(&mut v);
         String::from_utf8(v).unwrap()

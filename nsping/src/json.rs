@@ -151,13 +151,8 @@ pub fn summary(out: &mut Vec<u8>, c: &Context, s: &Stats, elapsed_ns: u64, exit:
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::format::tests::text;
     use std::time::Duration;
-
-    fn text(f: impl FnOnce(&mut Vec<u8>)) -> String {
-        let mut v = Vec::new();
-        f(&mut v);
-        String::from_utf8(v).unwrap()
-    }
 
     #[test]
     fn strings_are_escaped() {
