@@ -8,7 +8,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV
 use std::os::fd::{AsFd, OwnedFd};
 
 use anyhow::anyhow;
-use nscore::cli::{quote, strerror};
+use nscore::cli::{quote, reason, strerror};
 use nscore::netns::Where;
 use rustix::io::Errno;
 use rustix::net::{ipproto, AddressFamily, SocketFlags, SocketType};
@@ -67,11 +67,13 @@ pub fn open(family: Family) -> anyhow::Result<IcmpSocket> {
             kind: Kind::Raw,
             family,
         }),
-        Err(e @ (Errno::PERM | Errno::ACCESS)) => Err(anyhow!(
-            "cannot open an ICMP socket: {} (needs CAP_NET_RAW, or a group in net.ipv4.ping_group_range)",
-            os_error(e)
+        Err(e) => Err(anyhow!(
+            "cannot open an ICMP socket: {}",
+            reason(
+                e.raw_os_error(),
+                "CAP_NET_RAW, or a group in net.ipv4.ping_group_range"
+            )
         )),
-        Err(e) => Err(anyhow!("cannot open an ICMP socket: {}", os_error(e))),
     }
 }
 
