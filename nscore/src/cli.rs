@@ -120,7 +120,7 @@ fn one_line(line: &str) -> String {
     let mut out = String::with_capacity(line.len());
     for c in body.chars() {
         if c.is_control() {
-            out.extend(c.escape_default());
+            out.extend(c.escape_debug());
         } else {
             out.push(c);
         }
@@ -150,14 +150,18 @@ pub fn quote_os(s: &OsString) -> String {
     }
 }
 
-/// The text of an errno without Rust's " (os error N)" suffix, as `strerror`
-/// gives it.
+/// The text of an errno, as the C library's `strerror` gives it (and so as
+/// iproute2 and iputils print it).
 pub fn strerror(errno: i32) -> String {
-    let text = io::Error::from_raw_os_error(errno).to_string();
-    match text.rfind(" (os error ") {
-        Some(at) => text[..at].to_string(),
-        None => text,
+    extern "C" {
+        // From the C library std already links; no crate needed for it.
+        fn strerror(errnum: core::ffi::c_int) -> *const core::ffi::c_char;
     }
+    // SAFETY: strerror returns a NUL-terminated string that stays valid
+    // until the next call; it is copied at once, and the tools are
+    // single-threaded.
+    let text = unsafe { core::ffi::CStr::from_ptr(strerror(errno)) };
+    text.to_string_lossy().into_owned()
 }
 
 /// Why a system call failed, as `strerror` says it, naming `capability`
@@ -165,11 +169,12 @@ pub fn strerror(errno: i32) -> String {
 pub fn reason(errno: i32, capability: &str) -> String {
     const EPERM: i32 = 1;
     const EACCES: i32 = 13;
-    let mut why = strerror(errno);
+    let why = strerror(errno);
     if errno == EPERM || errno == EACCES {
-        why.push_str(&format!(" (needs {capability})"));
+        format!("{why} (needs {capability})")
+    } else {
+        why
     }
-    why
 }
 
 /// `strerror` for an I/O error (falls back to its own text).
