@@ -2,7 +2,7 @@
 //! iproute2 as the oracle: what ipassign assigns must read back exactly as
 //! what `ip addr add` assigns.
 
-use nscore::sandbox::{command_or_skip, run, usable_or_skip, Run};
+use testkit::sandbox::{command_or_skip, run, usable_or_skip, Run};
 
 const IPASSIGN: &str = env!("CARGO_BIN_EXE_ipassign");
 

@@ -5,7 +5,7 @@
 //! stale entry that `nsadd -l` reports and `nsadd -d` removes — and the
 //! next `nsadd` of that name works.
 
-use nscore::sandbox::{run, usable_or_skip};
+use testkit::sandbox::{run, usable_or_skip};
 
 const NSADD: &str = env!("CARGO_BIN_EXE_nsadd");
 const SYSCALLS: &[&str] = &[
@@ -81,7 +81,7 @@ fn faults_while_creating_leave_a_whole_namespace_or_none() {
     let injected = inject("", "nsadd red");
     eprintln!("{injected} faults injected into nsadd red");
     assert!(
-        injected >= 30 || !nscore::sandbox::available(),
+        injected >= 30 || !testkit::sandbox::available(),
         "{injected}"
     );
 }
@@ -96,5 +96,8 @@ fn faults_while_creating_in_an_existing_run_dir() {
 fn faults_while_deleting_leave_it_whole_gone_or_stale() {
     let injected = inject("nsadd red", "nsadd -d red");
     eprintln!("{injected} faults injected into nsadd -d red");
-    assert!(injected >= 8 || !nscore::sandbox::available(), "{injected}");
+    assert!(
+        injected >= 8 || !testkit::sandbox::available(),
+        "{injected}"
+    );
 }

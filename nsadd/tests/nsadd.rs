@@ -1,7 +1,7 @@
 //! nsadd against the real kernel, each test in its own sandbox (private
 //! mount + network namespace, tmpfs on /run), with iproute2 as the oracle.
 
-use nscore::sandbox::{run, usable_or_skip, Run};
+use testkit::sandbox::{run, usable_or_skip, Run};
 
 const NSADD: &str = env!("CARGO_BIN_EXE_nsadd");
 

@@ -1,7 +1,7 @@
 //! Concurrent nsadd calls, as racing Makefile recipes make them: the lock
 //! on /run/netns keeps every outcome exact.
 
-use nscore::sandbox::{run, usable_or_skip, Run};
+use testkit::sandbox::{run, usable_or_skip, Run};
 
 const NSADD: &str = env!("CARGO_BIN_EXE_nsadd");
 

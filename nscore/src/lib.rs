@@ -1,9 +1,8 @@
 //! The one library every nstools tool shares: the conventions of the command
 //! line (`cli`), names as the kernel judges them (`names`), named network
-//! namespaces (`netns`), a synchronous rtnetlink socket (`rtnl`), and the
-//! private sandbox the tests and `cargo xtask e2e` run in (`sandbox`); for
-//! the link tools, hand-built requests (`message`) and interfaces looked up
-//! by name (`link`).
+//! namespaces (`netns`) and a synchronous rtnetlink socket (`rtnl`); for the
+//! link tools, hand-built requests (`message`) and interfaces looked up by
+//! name (`link`). Only what the tools ship: the test harness is `testkit`.
 
 pub mod cli;
 pub mod link;
@@ -11,4 +10,3 @@ pub mod message;
 pub mod names;
 pub mod netns;
 pub mod rtnl;
-pub mod sandbox;

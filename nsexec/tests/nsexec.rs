@@ -1,7 +1,7 @@
 //! nsexec against the real kernel, each test in its own sandbox, with
 //! namespaces made by iproute2.
 
-use nscore::sandbox::{run, usable_or_skip, Run};
+use testkit::sandbox::{run, usable_or_skip, Run};
 
 const NSEXEC: &str = env!("CARGO_BIN_EXE_nsexec");
 

@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::process::Output;
 
-use nscore::sandbox;
+use testkit::sandbox;
 
 /// The red/blue lab: 10.0.0.1/24 and fd00::1/64 in red, .2 and ::2 in
 /// blue, loopback up.

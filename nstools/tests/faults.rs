@@ -3,7 +3,7 @@
 //! the whole job — the lab then looks exactly as after a clean run — or
 //! fails with one line naming the tool and changes nothing at all.
 
-use nscore::sandbox::{run, usable_or_skip, SNAPSHOT};
+use testkit::sandbox::{run, usable_or_skip, SNAPSHOT};
 
 mod support;
 

@@ -89,11 +89,11 @@ fn an_unknown_tool_is_one_line_and_status_2() {
 
 #[test]
 fn a_link_runs_the_tool_against_the_kernel() {
-    if !nscore::sandbox::usable_or_skip("a_link_runs_the_tool_against_the_kernel") {
+    if !testkit::sandbox::usable_or_skip("a_link_runs_the_tool_against_the_kernel") {
         return;
     }
     let dir = links("kernel");
-    let out = nscore::sandbox::shell(
+    let out = testkit::sandbox::shell(
         "set -e; nsadd red; ip netns list; nstools nsadd -d red; ip netns list",
         &[&dir, Path::new(NSTOOLS).parent().unwrap()],
     )

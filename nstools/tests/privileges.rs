@@ -2,7 +2,7 @@
 //! capabilities and no user namespace of its own — every tool fails with
 //! one line saying which privilege it needs, and creates nothing.
 
-use nscore::sandbox::{run, usable_or_skip, SNAPSHOT};
+use testkit::sandbox::{run, usable_or_skip, SNAPSHOT};
 
 mod support;
 

@@ -1,7 +1,7 @@
 //! Concurrent calls on one interface, as racing Makefile recipes make them:
 //! every outcome stays exact and nothing is corrupted.
 
-use nscore::sandbox::{run, usable_or_skip, Run};
+use testkit::sandbox::{run, usable_or_skip, Run};
 
 mod support;
 

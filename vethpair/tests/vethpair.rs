@@ -1,7 +1,7 @@
 //! vethpair against the real kernel, each test in its own sandbox, with
 //! iproute2 as the oracle.
 
-use nscore::sandbox::{command_or_skip, run, usable_or_skip, Run};
+use testkit::sandbox::{command_or_skip, run, usable_or_skip, Run};
 
 const VETHPAIR: &str = env!("CARGO_BIN_EXE_vethpair");
 

@@ -123,7 +123,7 @@ fn run_inside(dir: &Path) -> Result<()> {
     let dir = fs::canonicalize(dir).with_context(|| format!("{}", dir.display()))?;
     let mut command = reexec::myself("chroot")?;
     command.arg(INSIDE).arg(&dir);
-    nscore::sandbox::isolate(&mut command);
+    testkit::sandbox::isolate(&mut command);
     let ended = reexec::run(command)
         .context("starting a sandbox (needs root or unprivileged user namespaces)")?;
     if let Some(status) = ended.interrupted_status() {

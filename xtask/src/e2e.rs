@@ -15,7 +15,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
-use nscore::sandbox;
+use testkit::sandbox;
 
 use crate::{dist, paths, pipeline, reexec};
 

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::Command;
 
 use anyhow::{bail, Context, Result};
-use nscore::sandbox;
+use testkit::sandbox;
 
 use crate::{dist, paths, reexec};
 

@@ -7,7 +7,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use nscore::sandbox;
+use testkit::sandbox;
 
 const XTASK: &str = env!("CARGO_BIN_EXE_xtask");
 

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{bail, Context, Result};
-use nscore::sandbox;
+use testkit::sandbox;
 
 use crate::{dist, paths, reexec};
 
