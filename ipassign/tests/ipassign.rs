@@ -2,13 +2,9 @@
 //! iproute2 as the oracle: what ipassign assigns must read back exactly as
 //! what `ip addr add` assigns.
 
-use testkit::sandbox::{command_or_skip, run, usable_or_skip, Run};
+use testkit::{command_or_skip, lab};
 
 const IPASSIGN: &str = env!("CARGO_BIN_EXE_ipassign");
-
-fn lab(test: &str, script: &str) -> Option<Run> {
-    usable_or_skip(test).then(|| run(script, IPASSIGN))
-}
 
 /// Namespace red with veth-red (its peer veth-x beside it), made by ip.
 const RED: &str = "set -e
@@ -49,7 +45,7 @@ fn each_address_reads_back_as_ip_addr_add_makes_it() {
             "
         ));
     }
-    let Some(r) = lab("reads_back_as_ip_addr_add", &script) else {
+    let Some(r) = lab("reads_back_as_ip_addr_add", IPASSIGN, &script) else {
         return;
     };
     assert_eq!((r.code, r.stderr.as_str()), (0, ""), "{r:?}");
@@ -60,6 +56,7 @@ fn each_address_reads_back_as_ip_addr_add_makes_it() {
 fn several_addresses_of_both_families_in_one_call() {
     let Some(r) = lab(
         "several_addresses",
+        IPASSIGN,
         &format!(
             "{RED}
             ipassign -n red --nodad veth-red 10.0.0.1/24 fd00::1/64 10.9.0.1/16 fd09::1/48
@@ -80,6 +77,7 @@ fn several_addresses_of_both_families_in_one_call() {
 fn exist_ok_accepts_the_same_address_and_length_only() {
     let Some(r) = lab(
         "exist_ok",
+        IPASSIGN,
         &format!(
             "{RED}
             ipassign -n red --nodad veth-red 10.0.0.1/24 fd00::1/64
@@ -112,6 +110,7 @@ fn exist_ok_accepts_the_same_address_and_length_only() {
 fn a_failure_part_way_takes_back_what_the_call_added() {
     let Some(r) = lab(
         "failure_part_way",
+        IPASSIGN,
         &format!(
             "{RED}
             ip -n red addr add 10.0.0.3/24 dev veth-red
@@ -134,6 +133,7 @@ fn a_failure_part_way_takes_back_what_the_call_added() {
 fn delete_and_force() {
     let Some(r) = lab(
         "delete_and_force",
+        IPASSIGN,
         &format!(
             "{RED}
             ip -n red addr add 10.0.0.1/24 dev veth-red
@@ -199,7 +199,7 @@ fn malformed_input_is_refused_before_anything_is_sent() {
     script.push_str(&format!(
         "[ \"$before\" = \"$({STATE})\" ] && echo unchanged\n"
     ));
-    let Some(r) = lab("malformed_input", &script) else {
+    let Some(r) = lab("malformed_input", IPASSIGN, &script) else {
         return;
     };
     assert_eq!(r.code, 0, "{r:?}");
@@ -229,6 +229,7 @@ fn malformed_input_is_refused_before_anything_is_sent() {
 fn missing_interface_and_namespace() {
     let Some(r) = lab(
         "missing",
+        IPASSIGN,
         &format!(
             "{RED}
             before=$({STATE})
@@ -261,6 +262,7 @@ fn missing_interface_and_namespace() {
 fn usage_errors_and_help() {
     let Some(r) = lab(
         "usage",
+        IPASSIGN,
         "for args in '' 'veth-red' '-f d 10.0.0.1' '-d -p d 10.0.0.1' 'a:b 10.0.0.1' 'd 10.0.0.1 10.0.0.1/8'; do
             ipassign $args 2>&1; echo \"status $?\"
         done
@@ -292,6 +294,7 @@ fn the_addresses_carry_traffic_across_the_cable() {
     }
     let Some(r) = lab(
         "cable",
+        IPASSIGN,
         "set -e
         ip netns add red; ip netns add blue
         ip link add veth-red netns red type veth peer name veth-blue netns blue

@@ -1,13 +1,9 @@
 //! linkup against the real kernel, each test in its own sandbox, with
 //! iproute2 as the oracle.
 
-use testkit::sandbox::{command_or_skip, run, usable_or_skip, Run};
+use testkit::{command_or_skip, lab};
 
 const LINKUP: &str = env!("CARGO_BIN_EXE_linkup");
-
-fn lab(test: &str, script: &str) -> Option<Run> {
-    usable_or_skip(test).then(|| run(script, LINKUP))
-}
 
 /// red and blue joined by veth-red / veth-blue, made by ip.
 const CABLE: &str = "set -e
@@ -37,7 +33,7 @@ fn up_changes_that_flag_alone_and_both_ends_up_have_carrier() {
         red = flags("red", "veth-red"),
         blue = flags("blue", "veth-blue"),
     );
-    let Some(r) = lab("up_changes_that_flag_alone", &script) else {
+    let Some(r) = lab("up_changes_that_flag_alone", LINKUP, &script) else {
         return;
     };
     assert_eq!((r.code, r.stderr.as_str()), (0, ""), "{r:?}");
@@ -59,7 +55,7 @@ fn setting_the_state_a_link_is_in_is_a_quiet_success() {
         linkup -n red --down veth-red; linkup -n red --down veth-red; {red}",
         red = flags("red", "veth-red"),
     );
-    let Some(r) = lab("idempotent", &script) else {
+    let Some(r) = lab("idempotent", LINKUP, &script) else {
         return;
     };
     assert_eq!((r.code, r.stderr.as_str()), (0, ""), "{r:?}");
@@ -81,7 +77,7 @@ fn several_devices_at_once_and_loopback() {
         b = flags("", "vb"),
         lo = flags("", "lo"),
     );
-    let Some(r) = lab("several_devices", &script) else {
+    let Some(r) = lab("several_devices", LINKUP, &script) else {
         return;
     };
     assert_eq!((r.code, r.stderr.as_str()), (0, ""), "{r:?}");
@@ -107,7 +103,7 @@ fn a_missing_device_is_named_with_its_namespace_and_changes_nothing() {
         test \"$before\" = \"$(ip -n red -o link)\" && echo unchanged
         linkup nosuch || echo status=$?"
     );
-    let Some(r) = lab("missing_device", &script) else {
+    let Some(r) = lab("missing_device", LINKUP, &script) else {
         return;
     };
     assert_eq!(r.code, 0, "{r:?}");
@@ -126,6 +122,7 @@ fn a_missing_device_is_named_with_its_namespace_and_changes_nothing() {
 fn a_missing_namespace_is_an_error() {
     let Some(r) = lab(
         "missing_namespace",
+        LINKUP,
         "linkup -n nowhere lo; echo $?; linkup -n /proc/self/ns/uts lo; echo $?",
     ) else {
         return;
@@ -142,6 +139,7 @@ fn a_missing_namespace_is_an_error() {
 fn usage_errors_exit_2_with_one_line() {
     let Some(r) = lab(
         "usage_errors",
+        LINKUP,
         "for args in '' 'a/b' 'eth0:1' '-n' '--bogus lo' 'lo lo' '-n .. lo'; do
             linkup $args 2>&1; echo \"status $?\"
         done
@@ -170,6 +168,7 @@ fn with_both_ends_up_the_cable_carries_traffic() {
     }
     let Some(r) = lab(
         "cable",
+        LINKUP,
         &format!(
             "{CABLE}
             ip -n red addr add 10.0.0.1/24 dev veth-red

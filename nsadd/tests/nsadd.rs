@@ -1,13 +1,9 @@
 //! nsadd against the real kernel, each test in its own sandbox (private
 //! mount + network namespace, tmpfs on /run), with iproute2 as the oracle.
 
-use testkit::sandbox::{run, usable_or_skip, Run};
+use testkit::{command_or_skip, lab};
 
 const NSADD: &str = env!("CARGO_BIN_EXE_nsadd");
-
-fn lab(test: &str, script: &str) -> Option<Run> {
-    usable_or_skip(test).then(|| run(script, NSADD))
-}
 
 /// The nsfs mounts under /run/netns, as the mount table shows them.
 const NETNS_MOUNTS: &str = "grep -c ' /run/netns/' /proc/self/mountinfo || true";
@@ -16,6 +12,7 @@ const NETNS_MOUNTS: &str = "grep -c ' /run/netns/' /proc/self/mountinfo || true"
 fn creates_lists_and_deletes_as_ip_netns_sees_it() {
     let Some(r) = lab(
         "creates_lists_and_deletes",
+        NSADD,
         &format!(
             "set -e
             nsadd red blue
@@ -41,6 +38,7 @@ fn creates_lists_and_deletes_as_ip_netns_sees_it() {
 fn works_on_namespaces_that_ip_made_and_ip_works_on_ours() {
     let Some(r) = lab(
         "interop",
+        NSADD,
         "set -e
         ip netns add green
         nsadd red
@@ -61,6 +59,7 @@ fn works_on_namespaces_that_ip_made_and_ip_works_on_ours() {
 fn each_namespace_is_a_new_one() {
     let Some(r) = lab(
         "each_namespace_is_new",
+        NSADD,
         "set -e
         nsadd a b
         stat -L -c %i /run/netns/a /run/netns/b /proc/self/ns/net | sort -u | wc -l
@@ -75,6 +74,7 @@ fn each_namespace_is_a_new_one() {
 fn existing_names_fail_unless_exist_ok() {
     let Some(r) = lab(
         "existing_names",
+        NSADD,
         "nsadd red; nsadd red blue; echo status=$?; nsadd -l
         nsadd -p red; echo p=$?",
     ) else {
@@ -88,6 +88,7 @@ fn existing_names_fail_unless_exist_ok() {
 fn run_netns_is_one_shared_mount_however_often_it_is_used() {
     let Some(r) = lab(
         "shared_mount",
+        NSADD,
         "set -e
         nsadd a; nsadd b; nsadd -d a b; nsadd c
         grep ' /netns /run/netns ' /proc/self/mountinfo | wc -l
@@ -102,6 +103,7 @@ fn run_netns_is_one_shared_mount_however_often_it_is_used() {
 fn deleting_missing_fails_unless_forced_and_all_of_nothing_is_fine() {
     let Some(r) = lab(
         "delete_missing",
+        NSADD,
         "nsadd -d red; echo d=$?; nsadd -d -f red; echo f=$?; nsadd -d --all; echo all=$?",
     ) else {
         return;
@@ -114,6 +116,7 @@ fn deleting_missing_fails_unless_forced_and_all_of_nothing_is_fine() {
 fn stale_entries_are_reported_refused_and_removable() {
     let Some(r) = lab(
         "stale_entries",
+        NSADD,
         &format!(
             "nsadd red; mkdir -p /run/netns; touch /run/netns/old
             nsadd -l; echo l=$?
@@ -137,6 +140,7 @@ fn a_failed_bind_mount_leaves_nothing_behind() {
     // With an empty /proc, /proc/thread-self/ns/net cannot be bound.
     let Some(r) = lab(
         "rollback",
+        NSADD,
         "nsadd ok; exec 3</proc/self/mountinfo; mount -t tmpfs none /proc
         nsadd red; echo status=$?
         ls -A /run/netns; grep -c ' /run/netns/' <&3",
@@ -154,6 +158,7 @@ fn a_failed_bind_mount_leaves_nothing_behind() {
 fn several_names_report_each_failure_and_do_the_rest() {
     let Some(r) = lab(
         "several_names",
+        NSADD,
         "nsadd b; nsadd a b c; echo status=$?; nsadd -l; nsadd -d a x c; echo d=$?; nsadd -l",
     ) else {
         return;
@@ -193,6 +198,7 @@ fn bad_names_are_refused_and_create_nothing() {
     for (arg, message) in cases {
         let Some(r) = lab(
             "bad_names",
+            NSADD,
             &format!("nsadd good {arg}; echo status=$?; ls -A /run/netns 2>/dev/null | wc -l"),
         ) else {
             return;
@@ -212,6 +218,7 @@ fn bad_names_are_refused_and_create_nothing() {
 fn help_version_and_usage_errors() {
     let Some(r) = lab(
         "help",
+        NSADD,
         "nsadd --help | head -1; echo h=$?; nsadd -V; nsadd; echo none=$?; nsadd --bogus; echo bogus=$?",
     ) else {
         return;
@@ -232,21 +239,17 @@ fn help_version_and_usage_errors() {
 #[test]
 fn without_privilege_it_says_so_and_creates_nothing() {
     // setpriv drops every capability while staying uid 0 on the tmpfs.
+    if !command_or_skip("unprivileged", "setpriv", "util-linux") {
+        return;
+    }
     let Some(r) = lab(
         "unprivileged",
-        "command -v setpriv >/dev/null || { echo no-setpriv; exit 0; }
-        setpriv --inh-caps=-all --bounding-set=-all nsadd red; echo status=$?
+        NSADD,
+        "setpriv --inh-caps=-all --bounding-set=-all nsadd red; echo status=$?
         ls -A /run/netns 2>/dev/null | wc -l",
     ) else {
         return;
     };
-    if r.stdout == "no-setpriv\n" {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "setpriv (util-linux) is missing"
-        );
-        return;
-    }
     assert_eq!(r.stdout, "status=1\n0\n", "{r:?}");
     assert_eq!(r.stderr.lines().count(), 1, "{r:?}");
     assert!(r.stderr.contains("(needs CAP_SYS_ADMIN)"), "{r:?}");
@@ -255,18 +258,17 @@ fn without_privilege_it_says_so_and_creates_nothing() {
 #[test]
 fn a_missing_run_is_made_first() {
     // The first mkdir is told ENOENT, as on a system with no /run yet.
+    if !command_or_skip("no_run_dir", "strace", "strace") {
+        return;
+    }
     let Some(r) = lab(
         "no_run_dir",
-        "command -v strace >/dev/null || { echo no-strace; exit; }
-        strace -f -qq -o /dev/null -e trace=mkdirat -e inject=mkdirat:error=ENOENT:when=1 nsadd red
+        NSADD,
+        "strace -f -qq -o /dev/null -e trace=mkdirat -e inject=mkdirat:error=ENOENT:when=1 nsadd red
         nsadd -l",
     ) else {
         return;
     };
-    if r.stdout == "no-strace\n" {
-        assert!(std::env::var_os("CI").is_none(), "strace is missing");
-        return;
-    }
     assert_eq!(
         (r.code, r.stdout.as_str(), r.stderr.as_str()),
         (0, "red\n", ""),

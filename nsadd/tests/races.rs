@@ -1,18 +1,15 @@
 //! Concurrent nsadd calls, as racing Makefile recipes make them: the lock
 //! on /run/netns keeps every outcome exact.
 
-use testkit::sandbox::{run, usable_or_skip, Run};
+use testkit::lab;
 
 const NSADD: &str = env!("CARGO_BIN_EXE_nsadd");
-
-fn lab(test: &str, script: &str) -> Option<Run> {
-    usable_or_skip(test).then(|| run(script, NSADD))
-}
 
 #[test]
 fn fifty_racing_creates_of_one_name_make_one_namespace() {
     let Some(r) = lab(
         "same_name_race",
+        NSADD,
         "for i in $(seq 50); do (nsadd same 2>>/run/err; echo $? >> /run/codes) & done; wait
         sort /run/codes | uniq -c | awk '{print $2\"x\"$1}'
         sort /run/err | uniq -c | awk '{$1=$1; print}'
@@ -31,6 +28,7 @@ fn fifty_racing_creates_of_one_name_make_one_namespace() {
 fn a_hundred_racing_creates_of_distinct_names_all_succeed() {
     let Some(r) = lab(
         "distinct_names_race",
+        NSADD,
         "for i in $(seq 100); do (nsadd ns$i; echo $? >> /run/codes) & done; wait
         sort -u /run/codes
         ls /run/netns | wc -l
@@ -50,6 +48,7 @@ fn twenty_racing_first_calls_make_one_shared_mount_not_a_stack() {
     // the host's, hidden under that tmpfs, would show its own root.
     let Some(r) = lab(
         "first_call_race",
+        NSADD,
         "test -e /run/netns && echo unexpected
         for i in $(seq 20); do nsadd first$i & done; wait
         grep ' /netns /run/netns ' /proc/self/mountinfo | wc -l
@@ -64,6 +63,7 @@ fn twenty_racing_first_calls_make_one_shared_mount_not_a_stack() {
 fn racing_deletes_and_lists_never_see_a_half_made_namespace() {
     let Some(r) = lab(
         "create_list_delete_race",
+        NSADD,
         "for i in $(seq 30); do (nsadd n$i; nsadd -d n$i) & nsadd -l >/dev/null & done; wait
         ls -A /run/netns | wc -l
         grep -c ' /run/netns/n' /proc/self/mountinfo",

@@ -1,18 +1,15 @@
 //! nsexec against the real kernel, each test in its own sandbox, with
 //! namespaces made by iproute2.
 
-use testkit::sandbox::{run, usable_or_skip, Run};
+use testkit::lab;
 
 const NSEXEC: &str = env!("CARGO_BIN_EXE_nsexec");
-
-fn lab(test: &str, script: &str) -> Option<Run> {
-    usable_or_skip(test).then(|| run(script, NSEXEC))
-}
 
 #[test]
 fn the_command_sees_the_namespace_and_its_sysfs() {
     let Some(r) = lab(
         "namespace_and_sysfs",
+        NSEXEC,
         "set -e
         ip netns add red
         ip -n red link add v0 type veth peer name v1
@@ -31,6 +28,7 @@ fn the_command_sees_the_namespace_and_its_sysfs() {
 fn exit_status_signals_and_environment_pass_straight_through() {
     let Some(r) = lab(
         "pass_through",
+        NSEXEC,
         "ip netns add red
         nsexec red sh -c 'exit 7'; echo exit=$?
         nsexec red sh -c 'kill -TERM $$'; echo signal=$?
@@ -50,6 +48,7 @@ fn exit_status_signals_and_environment_pass_straight_through() {
 fn its_own_failures_use_125_126_127() {
     let Some(r) = lab(
         "failures",
+        NSEXEC,
         "ip netns add red; mkdir -p /run/netns; touch /run/netns/old /run/plain
         nsexec nope true; echo missing=$?
         nsexec old true; echo stale=$?
@@ -88,6 +87,7 @@ fn etc_netns_files_are_bound_over_etc_for_the_command_only() {
     // A private /etc in the sandbox, so the host's is never touched.
     let Some(r) = lab(
         "etc_netns",
+        NSEXEC,
         "set -e
         ip netns add red
         mount -t tmpfs etc /etc
@@ -108,6 +108,7 @@ fn etc_netns_files_are_bound_over_etc_for_the_command_only() {
 fn mounts_made_inside_never_reach_the_caller() {
     let Some(r) = lab(
         "no_mount_leaks",
+        NSEXEC,
         "set -e
         mount --make-rshared /
         ip netns add red
@@ -131,6 +132,7 @@ fn works_on_ours_and_ip_works_alongside() {
     // nsexec and `ip netns exec` give the same view of one namespace.
     let Some(r) = lab(
         "same_view",
+        NSEXEC,
         "set -e
         ip netns add red
         ip -n red link set lo up
@@ -145,7 +147,7 @@ fn works_on_ours_and_ip_works_alongside() {
 
 #[test]
 fn help_and_version() {
-    let Some(r) = lab("help", "nsexec --help | head -1; nsexec -V") else {
+    let Some(r) = lab("help", NSEXEC, "nsexec --help | head -1; nsexec -V") else {
         return;
     };
     assert_eq!(

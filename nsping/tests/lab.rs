@@ -4,10 +4,9 @@
 //! on the same lab is the reference, compared line by line with the times
 //! masked.
 
-use std::path::Path;
-use std::process::Output;
+use testkit::{command_or_skip, run, usable_or_skip};
 
-use testkit::sandbox;
+const NSPING: &str = env!("CARGO_BIN_EXE_nsping");
 
 /// The red/blue lab: 10.0.0.1/24 and fd00::1/64 in red, .2 and ::2 in
 /// blue, loopback up.
@@ -35,18 +34,10 @@ done
 set +e
 ";
 
-fn bin_dir() -> &'static Path {
-    Path::new(env!("CARGO_BIN_EXE_nsping")).parent().unwrap()
-}
-
 /// Runs `script` after the lab setup; stdout, stderr and status.
 fn lab(script: &str) -> (String, String, i32) {
-    let out: Output = sandbox::shell(&format!("{LAB}\n{script}"), &[bin_dir()]).unwrap();
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-        out.status.code().unwrap_or(-1),
-    )
+    let r = run(&format!("{LAB}\n{script}"), NSPING);
+    (r.stdout, r.stderr, r.code)
 }
 
 /// Splits the output of a script that printed `=== NAME rc=N` after each
@@ -77,13 +68,9 @@ fn section<'a>(all: &'a [(String, String, i32)], name: &str) -> (&'a str, i32) {
     (&s.1, s.2)
 }
 
+/// Whether nsping's output can be compared with iputils ping's here.
 fn ping_installed() -> bool {
-    let found = std::env::var_os("PATH")
-        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join("ping").is_file()));
-    if !found && std::env::var_os("CI").is_some_and(|v| v == "true") {
-        panic!("iputils ping is missing and CI=true");
-    }
-    found
+    command_or_skip("the comparison with iputils", "ping", "iputils-ping")
 }
 
 /// A line with its measured times replaced by `T`, so two runs compare.
@@ -121,7 +108,7 @@ fn assert_same_as_ping(ours: &str, theirs: &str) {
 
 #[test]
 fn replies_both_ways_ipv4_as_iputils() {
-    if !sandbox::usable_or_skip("replies_both_ways_ipv4_as_iputils") {
+    if !usable_or_skip("replies_both_ways_ipv4_as_iputils") {
         return;
     }
     let (out, err, _) = lab("nsping -n red -c 3 -i 0.2 10.0.0.2; echo \"=== red rc=$?\"
@@ -157,7 +144,7 @@ fn replies_both_ways_ipv4_as_iputils() {
 
 #[test]
 fn replies_ipv6_as_iputils() {
-    if !sandbox::usable_or_skip("replies_ipv6_as_iputils") {
+    if !usable_or_skip("replies_ipv6_as_iputils") {
         return;
     }
     let (out, err, _) = lab("nsping -n red -c 2 -i 0.2 fd00::2; echo \"=== ours rc=$?\"
@@ -179,7 +166,7 @@ fn replies_ipv6_as_iputils() {
 
 #[test]
 fn unreachable_address_reports_errors_and_exits_1() {
-    if !sandbox::usable_or_skip("unreachable_address_reports_errors_and_exits_1") {
+    if !usable_or_skip("unreachable_address_reports_errors_and_exits_1") {
         return;
     }
     let (out, err, _) = lab(
@@ -225,7 +212,7 @@ fn unreachable_address_reports_errors_and_exits_1() {
 
 #[test]
 fn deadline_and_count_with_deadline() {
-    if !sandbox::usable_or_skip("deadline_and_count_with_deadline") {
+    if !usable_or_skip("deadline_and_count_with_deadline") {
         return;
     }
     let (out, err, _) = lab("nsping -n red -w 1 -i 0.2 10.0.0.2; echo \"=== w rc=$?\"
@@ -258,7 +245,7 @@ fn deadline_and_count_with_deadline() {
 
 #[test]
 fn quiet_prints_header_and_summary_only() {
-    if !sandbox::usable_or_skip("quiet_prints_header_and_summary_only") {
+    if !usable_or_skip("quiet_prints_header_and_summary_only") {
         return;
     }
     let (out, err, rc) = lab("nsping -n red -q -c 2 -i 0.2 10.0.0.2");
@@ -344,7 +331,7 @@ fn json_lines(out: &str) -> Vec<&str> {
 
 #[test]
 fn json_lines_parse_and_name_the_socket_both_paths() {
-    if !sandbox::usable_or_skip("json_lines_parse_and_name_the_socket_both_paths") {
+    if !usable_or_skip("json_lines_parse_and_name_the_socket_both_paths") {
         return;
     }
     let (out, err, _) = lab(
@@ -394,7 +381,7 @@ fn json_lines_parse_and_name_the_socket_both_paths() {
 
 #[test]
 fn json_reports_timeouts_and_always_a_summary() {
-    if !sandbox::usable_or_skip("json_reports_timeouts_and_always_a_summary") {
+    if !usable_or_skip("json_reports_timeouts_and_always_a_summary") {
         return;
     }
     // Blue drops echo requests: no reply, no error, so timeouts.
@@ -412,7 +399,7 @@ fn json_reports_timeouts_and_always_a_summary() {
 
 #[test]
 fn datagram_socket_prints_the_same() {
-    if !sandbox::usable_or_skip("datagram_socket_prints_the_same") {
+    if !usable_or_skip("datagram_socket_prints_the_same") {
         return;
     }
     let (out, err, _) = lab("nsping -n red -c 2 -i 0.2 10.0.0.2; echo \"=== raw rc=$?\"
@@ -435,7 +422,7 @@ fn datagram_socket_prints_the_same() {
 
 #[test]
 fn duplicates_are_marked_and_counted() {
-    if !sandbox::usable_or_skip("duplicates_are_marked_and_counted") {
+    if !usable_or_skip("duplicates_are_marked_and_counted") {
         return;
     }
     // Two hosts hold 10.0.0.2 behind a bridge, and red sends to the
@@ -460,11 +447,10 @@ fn duplicates_are_marked_and_counted() {
         if command -v ping >/dev/null; then
           ip netns exec red ping -c 2 -i 0.3 10.0.0.2; echo \"=== ping rc=$?\"
         fi";
-    let out = sandbox::shell(script, &[bin_dir()]).unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let all = sections(&stdout);
+    let r = run(script, NSPING);
+    let all = sections(&r.stdout);
     let (ours, rc) = section(&all, "ours");
-    assert_eq!(rc, 0, "{ours}{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(rc, 0, "{ours}{}", r.stderr);
     assert!(ours.contains("icmp_seq=1 ttl=64 time="), "{ours}");
     assert!(
         ours.lines()
@@ -483,7 +469,7 @@ fn duplicates_are_marked_and_counted() {
 
 #[test]
 fn outstanding_and_timestamps_as_iputils() {
-    if !sandbox::usable_or_skip("outstanding_and_timestamps_as_iputils") {
+    if !usable_or_skip("outstanding_and_timestamps_as_iputils") {
         return;
     }
     let (out, _, _) = lab(
@@ -520,7 +506,7 @@ fn outstanding_and_timestamps_as_iputils() {
 
 #[test]
 fn signals_end_with_the_summary_and_show_status() {
-    if !sandbox::usable_or_skip("signals_end_with_the_summary_and_show_status") {
+    if !usable_or_skip("signals_end_with_the_summary_and_show_status") {
         return;
     }
     let (out, err, rc) = lab("nsping -n red -i 0.1 10.0.0.2 & pid=$!
@@ -540,7 +526,7 @@ fn signals_end_with_the_summary_and_show_status() {
 
 #[test]
 fn thresholds_fail_with_a_reason() {
-    if !sandbox::usable_or_skip("thresholds_fail_with_a_reason") {
+    if !usable_or_skip("thresholds_fail_with_a_reason") {
         return;
     }
     let (out, err, _) = lab(
@@ -563,7 +549,7 @@ fn thresholds_fail_with_a_reason() {
 
 #[test]
 fn bad_input_exits_2_with_one_line() {
-    if !sandbox::usable_or_skip("bad_input_exits_2_with_one_line") {
+    if !usable_or_skip("bad_input_exits_2_with_one_line") {
         return;
     }
     let (out, err, _) = lab("nsping --bogus 10.0.0.2; echo \"=== option rc=$?\"

@@ -5,7 +5,7 @@
 //!
 //! The tools run through links to the multi-call binary, as in a minimal VM.
 
-use testkit::sandbox::{run, usable_or_skip, SNAPSHOT};
+use testkit::{run, usable_or_skip, SNAPSHOT};
 
 mod support;
 

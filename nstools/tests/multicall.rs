@@ -89,7 +89,7 @@ fn an_unknown_tool_is_one_line_and_status_2() {
 
 #[test]
 fn a_link_runs_the_tool_against_the_kernel() {
-    if !testkit::sandbox::usable_or_skip("a_link_runs_the_tool_against_the_kernel") {
+    if !testkit::usable_or_skip("a_link_runs_the_tool_against_the_kernel") {
         return;
     }
     let dir = links("kernel");

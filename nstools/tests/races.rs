@@ -1,21 +1,20 @@
 //! Concurrent calls on one interface, as racing Makefile recipes make them:
 //! every outcome stays exact and nothing is corrupted.
 
-use testkit::sandbox::{run, usable_or_skip, Run};
+use testkit::Run;
 
 mod support;
 
+/// `script` in a lab of its own, through links to the multi-call binary,
+/// after red is made with veth-red (its peer veth-blue beside it).
 fn lab(test: &str, script: &str) -> Option<Run> {
-    if !usable_or_skip(test) {
-        return None;
-    }
     let dir = support::links(&format!("races-{test}"));
     let setup = "ip netns add red && ip -n red link add veth-red type veth peer name veth-blue || exit 99\n";
-    let r = run(
-        &format!("{setup}{script}"),
+    testkit::lab(
+        test,
         dir.join("ipassign").to_str().unwrap(),
-    );
-    Some(r)
+        &format!("{setup}{script}"),
+    )
 }
 
 #[test]

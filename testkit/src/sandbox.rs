@@ -77,60 +77,6 @@ pub fn shell(script: &str, dirs: &[&std::path::Path]) -> io::Result<Output> {
     .output()
 }
 
-/// For tests: true when a sandbox can be made. Where none can, a test skips
-/// with a note on stderr — except under `CI=true`, where that is a failure,
-/// so a CI run can never pass by skipping.
-pub fn usable_or_skip(test: &str) -> bool {
-    if available() {
-        return true;
-    }
-    if std::env::var_os("CI").is_some_and(|v| v == "true") {
-        panic!("{test}: cannot create a sandbox (needs root or unprivileged user namespaces), and CI=true");
-    }
-    eprintln!("{test}: skipped: cannot create a sandbox here");
-    false
-}
-
-/// For tests: true when `command` (e.g. iputils' `ping`) can be run here.
-/// Where it cannot, a test skips the part that needs it with a note on
-/// stderr — except under `CI=true`, where that is a failure.
-pub fn command_or_skip(test: &str, command: &str, package: &str) -> bool {
-    let found = std::env::var_os("PATH").is_some_and(|path| {
-        std::env::split_paths(&path).any(|dir| {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::metadata(dir.join(command))
-                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-        })
-    });
-    if found {
-        return true;
-    }
-    if std::env::var_os("CI").is_some_and(|v| v == "true") {
-        panic!("{test}: {command} is not installed (package {package}), and CI=true");
-    }
-    eprintln!("{test}: skipped: {command} is not installed (package {package})");
-    false
-}
-
-/// For tests: a shell function, `snapshot`, that prints the state a tool
-/// may change — the entries of `/run/netns` and their mounts, and for this
-/// namespace and each named one its links, addresses and routes — so that a
-/// test can compare before and after. MAC addresses and operational states
-/// are left out: they differ from one lab to the next.
-pub const SNAPSHOT: &str = r#"
-snapshot() {
-    ls -A /run/netns 2>/dev/null
-    grep -o ' /run/netns[^ ]* ' /proc/self/mountinfo
-    for ns in "" $(ls /run/netns 2>/dev/null); do
-        echo "== ${ns:-this namespace}"
-        ip ${ns:+-n "$ns"} -o link 2>/dev/null | sed 's/ state [A-Z]*//; s/link.ether [^ ]*//'
-        ip ${ns:+-n "$ns"} -o addr 2>/dev/null
-        ip ${ns:+-n "$ns"} route 2>/dev/null
-        ip ${ns:+-n "$ns"} -6 route 2>/dev/null
-    done
-}
-"#;
-
 /// What a sandboxed script did, as text.
 #[derive(Debug)]
 pub struct Run {
@@ -140,7 +86,7 @@ pub struct Run {
     pub stderr: String,
 }
 
-/// For tests: runs `script` in a fresh sandbox with the directory of
+/// Runs `script` in a fresh sandbox with the directory of
 /// `binary` (a tool built by cargo, `env!("CARGO_BIN_EXE_…")`) first in PATH.
 pub fn run(script: &str, binary: &str) -> Run {
     use std::os::unix::process::ExitStatusExt;

@@ -1,13 +1,9 @@
 //! vethpair against the real kernel, each test in its own sandbox, with
 //! iproute2 as the oracle.
 
-use testkit::sandbox::{command_or_skip, run, usable_or_skip, Run};
+use testkit::{command_or_skip, lab};
 
 const VETHPAIR: &str = env!("CARGO_BIN_EXE_vethpair");
-
-fn lab(test: &str, script: &str) -> Option<Run> {
-    usable_or_skip(test).then(|| run(script, VETHPAIR))
-}
 
 const RED_BLUE: &str = "set -e
     ip netns add red; ip netns add blue
@@ -37,6 +33,7 @@ const PEER_OF: &str = r#"peer_of() {
 fn the_tutorial_pair_is_born_in_red_and_blue() {
     let Some(r) = lab(
         "tutorial_pair",
+        VETHPAIR,
         &format!(
             "{RED_BLUE}{PEER_OF}
             vethpair -n red veth-red --peer-netns blue veth-blue
@@ -54,6 +51,7 @@ fn the_tutorial_pair_is_born_in_red_and_blue() {
 fn the_peer_defaults_to_the_namespace_of_name() {
     let Some(r) = lab(
         "peer_defaults",
+        VETHPAIR,
         &format!(
             "{RED_BLUE}{PEER_OF}
             vethpair -n red va vb; peer_of red va
@@ -77,6 +75,7 @@ fn the_peer_defaults_to_the_namespace_of_name() {
 fn a_name_taken_in_another_namespace_does_not_matter() {
     let Some(r) = lab(
         "name_elsewhere",
+        VETHPAIR,
         &format!(
             "{RED_BLUE}{PEER_OF}
             ip link add veth-red type veth peer name veth-blue
@@ -94,6 +93,7 @@ fn a_name_taken_in_another_namespace_does_not_matter() {
 fn a_taken_name_is_named_with_its_namespace_and_nothing_is_created() {
     let Some(r) = lab(
         "taken",
+        VETHPAIR,
         &format!(
             "{RED_BLUE}
             vethpair -n red veth-red --peer-netns blue veth-blue
@@ -126,6 +126,7 @@ fn a_taken_name_is_named_with_its_namespace_and_nothing_is_created() {
 fn exist_ok_accepts_exactly_the_pair_asked_for() {
     let Some(r) = lab(
         "exist_ok",
+        VETHPAIR,
         &format!(
             "{RED_BLUE}
             ip netns add green
@@ -176,6 +177,7 @@ fn exist_ok_accepts_exactly_the_pair_asked_for() {
 fn a_missing_namespace_creates_nothing_anywhere() {
     let Some(r) = lab(
         "missing_namespace",
+        VETHPAIR,
         &format!(
             "{RED_BLUE}
             touch /run/netns/stale
@@ -211,6 +213,7 @@ fn the_cable_carries_traffic() {
     }
     let Some(r) = lab(
         "cable",
+        VETHPAIR,
         &format!(
             "{RED_BLUE}
             vethpair -n red veth-red --peer-netns blue veth-blue
@@ -234,6 +237,7 @@ fn the_cable_carries_traffic() {
 fn usage_errors_exit_2_with_one_line() {
     let Some(r) = lab(
         "usage",
+        VETHPAIR,
         "for args in '' 'a' 'a b c' 'a b/c' 'x x' '-n red x x' '--peer-netns /proc/self/ns/net x x' '--peer-netns' '-q a b'; do
             vethpair $args 2>&1; echo \"status $?\"
         done

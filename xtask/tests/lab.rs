@@ -7,7 +7,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use testkit::sandbox;
+use testkit::{command_or_skip, sandbox, usable_or_skip};
 
 const XTASK: &str = env!("CARGO_BIN_EXE_xtask");
 
@@ -69,9 +69,9 @@ fn text(bytes: &[u8]) -> String {
 }
 
 fn usable(test: &str) -> bool {
-    sandbox::usable_or_skip(test)
-        && sandbox::command_or_skip(test, "ip", "iproute2")
-        && sandbox::command_or_skip(test, "ping", "iputils-ping")
+    usable_or_skip(test)
+        && command_or_skip(test, "ip", "iproute2")
+        && command_or_skip(test, "ping", "iputils-ping")
 }
 
 #[test]
