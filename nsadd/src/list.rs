@@ -38,7 +38,7 @@ pub fn list() -> bool {
     match print_stdout(&out) {
         Ok(()) => true,
         Err(e) => {
-            TOOL.report(&anyhow!("standard output: {e}"));
+            TOOL.report(&e);
             false
         }
     }

@@ -63,7 +63,10 @@ impl Tool {
 
     /// Runs `body`, printing any error it returns as one line and mapping it
     /// to the tool's exit status.
+    /// SIGPIPE first gets back the disposition the process was started
+    /// with (see [`crate::inherited`]).
     pub fn run(&self, body: impl FnOnce() -> anyhow::Result<ExitCode>) -> ExitCode {
+        crate::inherited::restore();
         match body() {
             Ok(code) => code,
             Err(error) => ExitCode::from(self.report(&error)),
@@ -104,14 +107,30 @@ impl Tool {
     }
 }
 
-/// Writes `text` to stdout in one go. A reader that went away (`| head`) is
-/// not an error worth a message: the data simply has nowhere to go.
-pub fn print_stdout(text: impl AsRef<[u8]>) -> io::Result<()> {
-    let mut out = io::stdout().lock();
-    match out.write_all(text.as_ref()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(e),
-        _ => Ok(()),
+/// Writes all of `text` to stdout, unbuffered. A reader that went away
+/// ends the process by SIGPIPE inside the write, as it ends a C tool
+/// (unless the caller ignored SIGPIPE: then, as there, it is EPIPE). Any
+/// error is `write error: WHY`, for the tool to report as its failure.
+pub fn print_stdout(text: impl AsRef<[u8]>) -> anyhow::Result<()> {
+    write_stdout(text.as_ref())
+        .map_err(|errno| anyhow::anyhow!("write error: {}", strerror(errno.raw_os_error())))
+}
+
+fn write_stdout(mut text: &[u8]) -> Result<(), rustix::io::Errno> {
+    use std::os::fd::AsFd;
+    if crate::inherited::stdout_was_closed() {
+        return Err(rustix::io::Errno::BADF);
     }
+    let stdout = io::stdout();
+    while !text.is_empty() {
+        match rustix::io::write(stdout.as_fd(), text) {
+            Ok(0) => return Err(rustix::io::Errno::IO),
+            Ok(n) => text = &text[n..],
+            Err(rustix::io::Errno::INTR) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 /// Keeps a message on one line whatever the input it names contained.
@@ -150,9 +169,12 @@ pub fn quote_os(s: &OsString) -> String {
     }
 }
 
-/// The text of an errno, as the C library's `strerror` gives it (and so as
-/// iproute2 and iputils print it).
+/// The text of an errno as glibc words it (and so as iproute2 and iputils
+/// print it), from [`crate::errno`]; the C library's for any other.
 pub fn strerror(errno: i32) -> String {
+    if let Some(text) = crate::errno::text(errno) {
+        return text.to_string();
+    }
     extern "C" {
         // From the C library std already links; no crate needed for it.
         fn strerror(errnum: core::ffi::c_int) -> *const core::ffi::c_char;

@@ -1,10 +1,14 @@
 //! The one library every nstools tool shares: the conventions of the command
-//! line (`cli`), names as the kernel judges them (`names`), named network
-//! namespaces (`netns`) and a synchronous rtnetlink socket (`rtnl`); for the
-//! link tools, hand-built requests (`message`) and interfaces looked up by
-//! name (`link`). Only what the tools ship: the test harness is `testkit`.
+//! line (`cli`), error texts as glibc words them (`errno`), what the
+//! process was started with (`inherited`), names as the kernel judges them
+//! (`names`), named network namespaces (`netns`) and a synchronous
+//! rtnetlink socket (`rtnl`); for the link tools, hand-built requests
+//! (`message`) and interfaces looked up by name (`link`). Only what the
+//! tools ship: the test harness is `testkit`.
 
 pub mod cli;
+pub mod errno;
+pub mod inherited;
 pub mod link;
 pub mod message;
 pub mod names;

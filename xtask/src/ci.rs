@@ -1,9 +1,10 @@
 //! `cargo xtask ci`: everything CI checks, in order, stopping at the first
 //! failure: formatting, clippy, the tests (the README's `cargo test`), the
-//! static binaries within their size goals, the end-to-end lab (single
-//! binaries and multi-call), the examples, the tutorial in a chroot with
-//! only the tools and in a VM booting Debian's kernel, and a short pass of
-//! every fuzz target.
+//! static binaries within their size goals, their Unix citizenship (pipes,
+//! signals, exec, error texts: `nstools/tests/unix.rs` run on them), the
+//! end-to-end lab (single binaries and multi-call), the examples, the
+//! tutorial in a chroot with only the tools and in a VM booting Debian's
+//! kernel, and a short pass of every fuzz target.
 
 use std::cell::Cell;
 use std::io::{BufRead, BufReader};
@@ -83,6 +84,19 @@ pub fn run() -> Result<()> {
                     ..dist::Options::default()
                 };
                 dist::run(&options).map(drop)
+            }),
+        ),
+        (
+            "unix citizenship of the shipped binaries",
+            Box::new(|| {
+                let status = paths::cargo()
+                    .args(["test", "-p", "nstools", "--test", "unix"])
+                    .env("NSTOOLS_DIST", paths::dist_dir())
+                    .status()?;
+                if !status.success() {
+                    bail!("NSTOOLS_DIST=target/dist cargo test -p nstools --test unix ({status})");
+                }
+                Ok(())
             }),
         ),
         ("e2e", Box::new(|| e2e::run(&e2e::Options::default()))),
