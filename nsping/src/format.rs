@@ -6,35 +6,10 @@ use std::io::Write;
 use std::net::IpAddr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::addr::{Addr, Family};
 use crate::decimal::percent_g;
-use crate::options::Family;
+use crate::output::Reply;
 use crate::stats::Stats;
-
-/// An address as ping prints it: IPv6 with `%ZONE` when it has a scope
-/// (link-local), as `getnameinfo(NI_NUMERICHOST)` writes it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Addr<'a> {
-    pub ip: IpAddr,
-    /// Interface name (or index) of the scope; empty for none.
-    pub zone: &'a str,
-}
-
-#[cfg(test)]
-impl<'a> Addr<'a> {
-    pub fn plain(ip: IpAddr) -> Addr<'a> {
-        Addr { ip, zone: "" }
-    }
-}
-
-impl std::fmt::Display for Addr<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.zone.is_empty() {
-            write!(f, "{}", self.ip)
-        } else {
-            write!(f, "{}%{}", self.ip, self.zone)
-        }
-    }
-}
 
 /// `PING host (addr) 56(84) bytes of data.` (IPv4) or
 /// `PING host(addr) 56 data bytes` (IPv6), with `from SRC DEV: ` when `-I`
@@ -79,22 +54,9 @@ pub fn rtt(out: &mut Vec<u8>, us: i64) {
     };
 }
 
-/// One echo reply.
-#[derive(Debug, Clone, Copy)]
-pub struct ReplyLine<'a> {
-    pub icmp_len: usize,
-    pub from: Addr<'a>,
-    pub seq: u16,
-    pub ttl: Option<u8>,
-    /// None when the payload is too small to time (`-s` below 16), as iputils.
-    pub rtt_us: Option<i64>,
-    pub truncated: bool,
-    pub duplicate: bool,
-    pub different_address: bool,
-}
-
-/// `64 bytes from 10.0.0.2: icmp_seq=1 ttl=64 time=0.045 ms`.
-pub fn reply(out: &mut Vec<u8>, r: &ReplyLine) {
+/// `64 bytes from 10.0.0.2: icmp_seq=1 ttl=64 time=0.045 ms`; no time
+/// when the payload is too small to carry one (`-s` below 16), as iputils.
+pub fn reply(out: &mut Vec<u8>, r: &Reply, timed: bool) {
     let _ = write!(
         out,
         "{} bytes from {}: icmp_seq={}",
@@ -107,9 +69,9 @@ pub fn reply(out: &mut Vec<u8>, r: &ReplyLine) {
         out.extend_from_slice(b" (truncated)\n");
         return;
     }
-    if let Some(us) = r.rtt_us {
+    if timed {
         out.extend_from_slice(b" time=");
-        rtt(out, us);
+        rtt(out, (r.rtt_ns / 1000) as i64);
         out.extend_from_slice(b" ms");
     }
     if r.duplicate {
@@ -412,13 +374,14 @@ pub(crate) mod tests {
         }
     }
 
-    fn line(seq: u16) -> ReplyLine<'static> {
-        ReplyLine {
+    fn line(seq: u16) -> Reply<'static> {
+        Reply {
             icmp_len: 64,
             from: Addr::plain("10.0.0.2".parse().unwrap()),
             seq,
             ttl: Some(64),
-            rtt_us: Some(45),
+            rtt_ns: 45_999,
+            at_ns: 0,
             truncated: false,
             duplicate: false,
             different_address: false,
@@ -428,33 +391,32 @@ pub(crate) mod tests {
     #[test]
     fn reply_lines() {
         assert_eq!(
-            text(|o| reply(o, &line(1))),
+            text(|o| reply(o, &line(1), true)),
             "64 bytes from 10.0.0.2: icmp_seq=1 ttl=64 time=0.045 ms\n"
         );
-        let dup = ReplyLine {
+        let dup = Reply {
             duplicate: true,
             ..line(2)
         };
         assert_eq!(
-            text(|o| reply(o, &dup)),
+            text(|o| reply(o, &dup, true)),
             "64 bytes from 10.0.0.2: icmp_seq=2 ttl=64 time=0.045 ms (DUP!)\n"
         );
-        let short = ReplyLine {
+        let short = Reply {
             truncated: true,
             icmp_len: 20,
             ..line(3)
         };
         assert_eq!(
-            text(|o| reply(o, &short)),
+            text(|o| reply(o, &short, true)),
             "20 bytes from 10.0.0.2: icmp_seq=3 ttl=64 (truncated)\n"
         );
-        let untimed = ReplyLine {
-            rtt_us: None,
+        let untimed = Reply {
             icmp_len: 16,
             ..line(4)
         };
         assert_eq!(
-            text(|o| reply(o, &untimed)),
+            text(|o| reply(o, &untimed, false)),
             "16 bytes from 10.0.0.2: icmp_seq=4 ttl=64\n"
         );
     }

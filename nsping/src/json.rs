@@ -7,7 +7,8 @@ use std::io::Write;
 use std::net::IpAddr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::format::Addr;
+use crate::addr::Addr;
+use crate::output::Reply;
 use crate::stats::Stats;
 
 /// A JSON string literal.
@@ -46,22 +47,10 @@ fn unix_ns(t: SystemTime) -> u64 {
     t.duration_since(UNIX_EPOCH).unwrap_or_default().as_nanos() as u64
 }
 
-#[derive(Debug, Clone, Copy)]
-pub struct Reply<'a> {
-    pub seq: u16,
-    pub from: Addr<'a>,
-    pub bytes: usize,
-    pub ttl: Option<u8>,
-    pub rtt_ns: u64,
-    pub duplicate: bool,
-    pub truncated: bool,
-    pub at: SystemTime,
-}
-
 pub fn reply(out: &mut Vec<u8>, r: &Reply) {
     let _ = write!(out, "{{\"type\":\"reply\",\"seq\":{},\"from\":", r.seq);
     address(out, r.from);
-    let _ = write!(out, ",\"bytes\":{},\"ttl\":", r.bytes);
+    let _ = write!(out, ",\"bytes\":{},\"ttl\":", r.icmp_len);
     let _ = match r.ttl {
         Some(t) => write!(out, "{t}"),
         None => write!(out, "null"),
@@ -69,10 +58,7 @@ pub fn reply(out: &mut Vec<u8>, r: &Reply) {
     let _ = writeln!(
         out,
         ",\"rtt_ns\":{},\"duplicate\":{},\"truncated\":{},\"time_ns\":{}}}",
-        r.rtt_ns,
-        r.duplicate,
-        r.truncated,
-        unix_ns(r.at)
+        r.rtt_ns, r.duplicate, r.truncated, r.at_ns
     );
 }
 
@@ -168,12 +154,13 @@ mod tests {
         let r = Reply {
             seq: 1,
             from: Addr::plain("10.0.0.2".parse().unwrap()),
-            bytes: 64,
+            icmp_len: 64,
             ttl: Some(64),
             rtt_ns: 45_123,
+            at_ns: 1_700_000_000_123_456_789,
             duplicate: false,
             truncated: false,
-            at,
+            different_address: false,
         };
         assert_eq!(
             text(|o| reply(o, &r)),

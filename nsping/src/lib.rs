@@ -3,12 +3,16 @@
 //! (with `-c` and `-w` both: COUNT replies), 1 with fewer, 2 on any other
 //! error.
 
+mod addr;
 mod decimal;
 mod format;
 mod json;
 mod options;
+mod output;
 mod packet;
 mod ping;
+mod probes;
+mod receive;
 mod resolve;
 mod signals;
 mod socket;
@@ -18,19 +22,20 @@ mod sys;
 /// The parsers of what the network hands nsping, for the fuzz targets.
 #[doc(hidden)]
 pub mod fuzzing {
-    pub use crate::options::Family;
-    pub use crate::packet::{ExtendedError, Matcher, COOKIE_LEN};
-    pub use crate::sys::{cmsgs, sockaddr_ip, sockaddr_scope};
+    pub use crate::addr::Family;
+    pub use crate::packet::{Matcher, COOKIE_LEN};
+    pub use crate::sys::{cmsgs, sockaddr_ip, sockaddr_scope, ExtendedError};
 }
 
 use std::ffi::OsString;
-use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::anyhow;
 use nscore::cli::{self, Tool};
 
-use crate::options::{Command, Family, Options};
+use crate::addr::Family;
+use crate::options::{Command, Options};
+use crate::output::Sink;
 
 const HELP: &str = "\
 Usage: nsping [-n NS] [OPTION]... HOST
@@ -98,10 +103,7 @@ fn run(tool: &Tool, args: impl IntoIterator<Item = OsString>) -> anyhow::Result<
         nscore::netns::enter(ns)?;
     }
     let target = resolve::resolve(&o.host, o.family)?;
-    let family = match target.addr {
-        std::net::IpAddr::V4(_) => Family::V4,
-        std::net::IpAddr::V6(_) => Family::V6,
-    };
+    let family = Family::of(target.addr);
     if family == Family::V4 && o.size > options::MAX_SIZE_V4 {
         return Err(cli::usage(format!(
             "invalid value for -s: {} (at most {} over IPv4)",
@@ -114,53 +116,28 @@ fn run(tool: &Tool, args: impl IntoIterator<Item = OsString>) -> anyhow::Result<
     let signals = signals::Signals::install()
         .map_err(|e| anyhow!("cannot set signal handlers: {}", cli::io_reason(&e)))?;
 
-    let mut pinger = ping::Pinger::new(&o, &sock, prepared.dst)?;
-    if !o.json {
-        let from = prepared.from.as_ref().map(|(a, d)| (*a, d.as_str()));
-        let scope = match prepared.dst {
-            std::net::SocketAddr::V6(a) => a.scope_id(),
-            std::net::SocketAddr::V4(_) => 0,
-        };
-        // As getnameinfo shows it: with the zone only when HOST named one.
-        let zone = match (&target.scope, scope) {
-            (Some(z), s) if s != 0 => sys::interface_name(s).unwrap_or_else(|| z.clone()),
-            _ => String::new(),
-        };
-        let addr = format::Addr {
-            ip: target.addr,
-            zone: &zone,
-        };
-        format::header(pinger.out(), &target.name, addr, from, o.size);
-    }
+    let run = output::Run {
+        host: &target.name,
+        address: target.addr,
+        netns: o.netns.as_deref(),
+        socket: sock.kind.name(),
+        timing: o.size >= ping::TIMING_MIN_SIZE,
+    };
+    let sink = Sink::new(tool, &o, run);
+    let mut pinger = ping::Pinger::new(&o, &sock, prepared.dst.addr, sink)?;
+    let from = prepared.from.as_ref().map(|(a, d)| (*a, d.as_str()));
+    pinger.sink.header(prepared.dst.shown(), from, o.size);
     let status = pinger.run(&signals)?;
 
     // Thresholds: one line on stderr, exit 1.
     let reasons = breaches(&o, &pinger.stats);
     let status = if reasons.is_empty() { status } else { 1 };
-    if o.json {
-        pinger.expire_all();
-        let context = json::Context {
-            host: &target.name,
-            address: target.addr,
-            netns: o.netns.as_deref(),
-            socket: sock.kind.name(),
-        };
-        let elapsed = pinger.elapsed().as_nanos() as u64;
-        let stats = std::mem::take(&mut pinger.stats);
-        json::summary(pinger.out(), &context, &stats, elapsed, status);
-    } else {
-        let run = format::Run {
-            host: &target.name,
-            elapsed: pinger.elapsed(),
-            timing: pinger.timing(),
-            show_ipg: o.interval_ms == 0 || o.flood,
-        };
-        let stats = std::mem::take(&mut pinger.stats);
-        format::summary(pinger.out(), &stats, &run);
-    }
-    pinger.flush();
+    pinger.expire_all();
+    let elapsed = pinger.elapsed();
+    pinger.sink.summary(&pinger.stats, elapsed, status);
+    pinger.sink.flush();
     if !reasons.is_empty() {
-        let _ = std::io::stderr().write_all(format!("nsping: {}\n", reasons.join("; ")).as_bytes());
+        pinger.sink.warn(format_args!("{}", reasons.join("; ")));
     }
     Ok(ExitCode::from(status))
 }

@@ -9,6 +9,7 @@ use std::time::Duration;
 use lexopt::prelude::*;
 use nscore::cli::{self, usage};
 
+use crate::addr::Family;
 use crate::decimal::parse_fixed;
 
 /// Largest ICMP payload that fits an IPv6 datagram (65535 - 8); IPv4 has
@@ -16,12 +17,6 @@ use crate::decimal::parse_fixed;
 pub const MAX_SIZE: usize = 65527;
 /// Largest payload over IPv4: 65535 - 20 (IP header) - 8 (ICMP header).
 pub const MAX_SIZE_V4: usize = 65507;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Family {
-    V4,
-    V6,
-}
 
 /// `-I`: an interface to send from, or a source address to bind.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,9 +5,7 @@
 //! run's random cookie, the rest byte `i` = `i as u8` as iputils fills it.
 //! Send times are kept locally, never carried in the packet.
 
-use std::net::IpAddr;
-
-use crate::options::Family;
+use crate::addr::Family;
 
 pub const ICMP_ECHOREPLY: u8 = 0;
 pub const ICMP_ECHO: u8 = 8;
@@ -175,39 +173,20 @@ impl Matcher {
     }
 }
 
-/// Where an extended error came from (`ee_origin`).
-pub const ORIGIN_LOCAL: u8 = 1;
-pub const ORIGIN_ICMP: u8 = 2;
-pub const ORIGIN_ICMP6: u8 = 3;
-
-/// `struct sock_extended_err` and the offender address after it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ExtendedError {
-    pub errno: u32,
-    pub origin: u8,
-    pub icmp_type: u8,
-    pub icmp_code: u8,
-    pub info: u32,
-    pub offender: Option<IpAddr>,
-    /// The offender's IPv6 scope (link-local), else 0.
-    pub offender_scope: u32,
-}
-
-impl ExtendedError {
-    pub fn parse(data: &[u8]) -> Option<ExtendedError> {
-        let u32_at = |at: usize| -> Option<u32> {
-            Some(u32::from_ne_bytes(data.get(at..at + 4)?.try_into().ok()?))
-        };
-        Some(ExtendedError {
-            errno: u32_at(0)?,
-            origin: *data.get(4)?,
-            icmp_type: *data.get(5)?,
-            icmp_code: *data.get(6)?,
-            info: u32_at(8)?,
-            offender: data.get(16..).and_then(crate::sys::sockaddr_ip),
-            offender_scope: data.get(16..).map_or(0, crate::sys::sockaddr_scope),
-        })
+/// Random bytes for the identifier and the cookie.
+pub fn fill_random(buf: &mut [u8]) -> anyhow::Result<()> {
+    let mut at = 0;
+    while at < buf.len() {
+        match rustix::rand::getrandom(&mut buf[at..], rustix::rand::GetRandomFlags::empty()) {
+            Ok(n) => at += n,
+            Err(rustix::io::Errno::INTR) => {}
+            Err(e) => {
+                let why = nscore::cli::strerror(e.raw_os_error());
+                return Err(anyhow::anyhow!("cannot get random bytes: {why}"));
+            }
+        }
     }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -401,25 +380,5 @@ mod tests {
         let mut reply = sent;
         reply[0] = ICMP_ECHOREPLY;
         assert_eq!(m.quoted_request(&reply), None);
-    }
-
-    #[test]
-    fn parses_extended_errors() {
-        let mut e = Vec::new();
-        e.extend_from_slice(&113u32.to_ne_bytes());
-        e.extend_from_slice(&[ORIGIN_ICMP, 3, 1, 0]);
-        e.extend_from_slice(&0u32.to_ne_bytes());
-        e.extend_from_slice(&0u32.to_ne_bytes());
-        e.extend_from_slice(&2u16.to_ne_bytes());
-        e.extend_from_slice(&[0, 0, 10, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0]);
-        let parsed = ExtendedError::parse(&e).unwrap();
-        assert_eq!(parsed.errno, 113);
-        assert_eq!(
-            (parsed.origin, parsed.icmp_type, parsed.icmp_code),
-            (ORIGIN_ICMP, 3, 1)
-        );
-        assert_eq!(parsed.offender, Some("10.0.0.1".parse().unwrap()));
-        assert_eq!(ExtendedError::parse(&e[..16]).unwrap().offender, None);
-        assert_eq!(ExtendedError::parse(&e[..11]), None);
     }
 }

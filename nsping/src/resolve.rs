@@ -8,7 +8,7 @@ use std::net::{IpAddr, ToSocketAddrs};
 use anyhow::anyhow;
 use nscore::cli::quote;
 
-use crate::options::Family;
+use crate::addr::Family;
 
 /// Where to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,13 +18,6 @@ pub struct Target {
     pub name: String,
     /// IPv6 zone (`fe80::1%veth-red`): an interface name or index.
     pub scope: Option<String>,
-}
-
-fn family_of(a: &IpAddr) -> Family {
-    match a {
-        IpAddr::V4(_) => Family::V4,
-        IpAddr::V6(_) => Family::V6,
-    }
 }
 
 fn wrong_family(host: &str) -> anyhow::Error {
@@ -56,7 +49,7 @@ pub fn from_hosts(text: &str, name: &str, family: Option<Family>) -> Option<Targ
         let Some((addr, scope)) = literal(addr) else {
             continue;
         };
-        if family.is_some_and(|f| f != family_of(&addr)) {
+        if family.is_some_and(|f| f != Family::of(addr)) {
             continue;
         }
         return Some(Target {
@@ -70,7 +63,7 @@ pub fn from_hosts(text: &str, name: &str, family: Option<Family>) -> Option<Targ
 
 pub fn resolve(host: &str, family: Option<Family>) -> anyhow::Result<Target> {
     if let Some((addr, scope)) = literal(host) {
-        if family.is_some_and(|f| f != family_of(&addr)) {
+        if family.is_some_and(|f| f != Family::of(addr)) {
             return Err(wrong_family(host));
         }
         return Ok(Target {
@@ -95,7 +88,7 @@ pub fn resolve(host: &str, family: Option<Family>) -> anyhow::Result<Target> {
     let mut any = false;
     for sa in found {
         any = true;
-        if !family.is_some_and(|f| f != family_of(&sa.ip())) {
+        if !family.is_some_and(|f| f != Family::of(sa.ip())) {
             return Ok(Target {
                 addr: sa.ip(),
                 name: host.to_string(),

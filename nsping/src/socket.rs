@@ -13,7 +13,8 @@ use nscore::netns::Where;
 use rustix::io::Errno;
 use rustix::net::{ipproto, AddressFamily, SocketFlags, SocketType};
 
-use crate::options::{Family, Options, Source};
+use crate::addr::{self, Destination, Family};
+use crate::options::{Options, Source};
 use crate::resolve::Target;
 use crate::sys;
 
@@ -79,7 +80,7 @@ pub fn open(family: Family) -> anyhow::Result<IcmpSocket> {
 
 /// The destination and what the header shows after `from`.
 pub struct Prepared {
-    pub dst: SocketAddr,
+    pub dst: Destination,
     /// `-I`: source address and device name (empty for an address).
     pub from: Option<(IpAddr, String)>,
 }
@@ -100,24 +101,22 @@ pub fn prepare(sock: &IcmpSocket, o: &Options, target: &Target) -> anyhow::Resul
     let here = Where(o.netns.as_deref());
     let device = match &o.source {
         Some(Source::Interface(name)) => {
-            let index = sys::interface_index(name)
+            let index = addr::interface_index(fd, name)
                 .ok_or_else(|| anyhow!("-I {}: no such interface{here}", quote(name)))?;
             Some((name.as_str(), index))
         }
         _ => None,
     };
-    let scope = match (&target.scope, device) {
-        (Some(zone), _) => match zone.parse::<u32>() {
-            Ok(index) => index,
-            Err(_) => sys::interface_index(zone)
-                .ok_or_else(|| anyhow!("{}: no such interface{here}", quote(zone)))?,
-        },
-        (None, Some((_, index))) => index,
-        (None, None) => 0,
-    };
-    let dst = match target.addr {
-        IpAddr::V4(a) => SocketAddr::V4(SocketAddrV4::new(a, 0)),
-        IpAddr::V6(a) => SocketAddr::V6(SocketAddrV6::new(a, 0, 0, scope)),
+    let zone = target.scope.as_deref();
+    let dst = Destination::new(fd, target.addr, zone, device.map(|d| d.1)).ok_or_else(|| {
+        anyhow!(
+            "{}: no such interface{here}",
+            quote(zone.unwrap_or_default())
+        )
+    })?;
+    let scope = match dst.addr {
+        SocketAddr::V6(a) => a.scope_id(),
+        SocketAddr::V4(_) => 0,
     };
 
     match (sock.family, sock.kind) {
@@ -189,12 +188,10 @@ pub fn prepare(sock: &IcmpSocket, o: &Options, target: &Target) -> anyhow::Resul
     }
     // A link-local destination without a zone has no route to probe: the
     // kernel picks the interface at send time, as for iputils.
-    let unscoped_link_local = matches!(dst, SocketAddr::V6(a) if a.scope_id() == 0
-        && ((a.ip().segments()[0] & 0xffc0) == 0xfe80 || (a.ip().segments()[0] & 0xff0f) == 0xff02));
-    let source = if unscoped_link_local {
+    let source = if dst.unscoped_link_local() {
         IpAddr::V6(Ipv6Addr::UNSPECIFIED)
     } else {
-        probe_source(dst, device.map(|d| d.0))
+        probe_source(dst.addr, device.map(|d| d.0))
             .map_err(|e| anyhow!("{}: {}{here}", target.addr, os_error(e)))?
     };
     let from = match (&o.source, device) {
