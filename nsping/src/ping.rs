@@ -137,7 +137,7 @@ impl<'a> Pinger<'a> {
             if deadline_at.is_some_and(|d| now >= d) || linger_at.is_some_and(|l| now >= l) {
                 break;
             }
-            self.expire(Some(now));
+            self.expire(false);
 
             // Send what is due.
             if self.sending() {
@@ -267,11 +267,12 @@ impl<'a> Pinger<'a> {
             .then(|| self.probes.next_expiry(self.stats.transmitted, linger))?
     }
 
-    /// `--json`: reports probes unanswered for `-W` (all of them when
-    /// `now` is None, at the end).
-    fn expire(&mut self, now: Option<Instant>) {
+    /// `--json`: reports probes unanswered for `-W` (all of them at the
+    /// end).
+    fn expire(&mut self, at_end: bool) {
         let linger = Duration::from_millis(self.o.linger_ms);
         while self.o.json {
+            let now = (!at_end).then(realtime_ns);
             let Some(seq) = self.probes.expired(self.stats.transmitted, linger, now) else {
                 break;
             };
@@ -281,7 +282,7 @@ impl<'a> Pinger<'a> {
 
     /// `--json`, at the end: whatever is still unanswered timed out.
     pub fn expire_all(&mut self) {
-        self.expire(None);
+        self.expire(true);
     }
 
     /// Flushes output, then waits for the socket or a signal, at most

@@ -74,19 +74,22 @@ impl Probes {
         Some(Instant::now() + Duration::from_nanos(left))
     }
 
-    /// The next probe, oldest first, unanswered `linger` after it went
-    /// out at `now` (any unanswered one when `now` is None, at the end).
+    /// The next probe, oldest first, still unanswered `linger` after it
+    /// went out, at `now_ns` (any unanswered one when None, at the end).
     pub fn expired(
         &mut self,
         transmitted: u64,
         linger: Duration,
-        now: Option<Instant>,
+        now_ns: Option<u64>,
     ) -> Option<u16> {
         while self.oldest <= transmitted {
             let seq = self.oldest as u16;
             if !self.answered(seq) {
-                let due = self.next_expiry(transmitted, linger);
-                if now.is_some_and(|now| due.is_some_and(|t| t > now)) {
+                let sent = self.sent_ns[usize::from(seq)];
+                let due = sent.saturating_add(linger.as_nanos() as u64);
+                // Compared on the one clock: an Instant taken now would
+                // always be later, and the probe never due.
+                if now_ns.is_some_and(|now| now < due) {
                     return None;
                 }
                 self.oldest += 1;
@@ -113,6 +116,18 @@ mod tests {
         assert!(p.answered(64) && !p.answered(65535) && !p.answered(63));
         p.sent(64, 7);
         assert!(!p.answered(64));
+    }
+
+    #[test]
+    fn a_probe_expires_once_its_wait_is_over() {
+        let mut p = Probes::new();
+        let now = realtime_ns();
+        p.sent(1, now - 2_000_000_000);
+        p.sent(2, now - 500_000_000);
+        let linger = Duration::from_secs(1);
+        assert_eq!(p.expired(2, linger, Some(now)), Some(1));
+        assert_eq!(p.expired(2, linger, Some(now)), None);
+        assert_eq!(p.expired(2, linger, Some(now + 500_000_000)), Some(2));
     }
 
     #[test]
