@@ -3,7 +3,6 @@
 //! interface that is not there.
 
 use anyhow::anyhow;
-use netlink_packet_core::Emitable;
 
 use crate::cli::quote;
 use crate::message::{ifinfomsg, Message};
@@ -91,7 +90,7 @@ fn u32_of(value: &[u8]) -> Option<u32> {
 /// Sends one `RTM_GETLINK` request (by index, or by name with index 0) and
 /// reads the link it answers with; `Ok(None)` when the kernel says there is
 /// no such device.
-pub fn query(rtnl: &mut Rtnl, request: &impl Emitable) -> Result<Option<Link>, NetlinkError> {
+pub fn query(rtnl: &mut Rtnl, request: &impl AsRef<[u8]>) -> Result<Option<Link>, NetlinkError> {
     let mut found = None;
     let outcome = rtnl.request(RTM_GETLINK, 0, request, |reply| {
         if reply.kind == RTM_NEWLINK && found.is_none() {

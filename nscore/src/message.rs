@@ -6,8 +6,6 @@
 //! of them in: about 120 KB in a static binary, against a few hundred bytes
 //! for this.
 
-use netlink_packet_core::Emitable;
-
 use crate::rtnl::align;
 
 /// A request payload under construction.
@@ -83,13 +81,10 @@ impl Message {
     }
 }
 
-impl Emitable for Message {
-    fn buffer_len(&self) -> usize {
-        self.bytes.len()
-    }
-
-    fn emit(&self, buffer: &mut [u8]) {
-        buffer[..self.bytes.len()].copy_from_slice(&self.bytes);
+/// What `Rtnl::request` sends after the netlink header.
+impl AsRef<[u8]> for Message {
+    fn as_ref(&self) -> &[u8] {
+        &self.bytes
     }
 }
 
@@ -128,7 +123,7 @@ mod tests {
             attrs,
             vec![(3, &b"ab\0"[..]), (29, &8u32.to_ne_bytes()[..])]
         );
-        assert_eq!(m.buffer_len(), 24);
+        assert_eq!(b.len(), 24);
     }
 
     #[test]
@@ -154,13 +149,12 @@ mod tests {
     }
 
     #[test]
-    fn emit_copies_the_bytes() {
+    fn the_header_leads_the_bytes() {
         let mut m = Message::new(&ifaddrmsg(2, 24, 0, 0, 7));
         m.put(2, &[10, 0, 0, 1]);
-        let mut out = vec![0xff; m.buffer_len()];
-        m.emit(&mut out);
-        assert_eq!(out, m.bytes());
+        let out = m.as_ref();
         assert_eq!(&out[..4], &[2, 24, 0, 0]);
         assert_eq!(&out[4..8], &7u32.to_ne_bytes());
+        assert_eq!(&out[8..16], &[8, 0, 2, 0, 10, 0, 0, 1]);
     }
 }

@@ -11,7 +11,6 @@
 use std::fmt;
 use std::io;
 
-use netlink_packet_core::Emitable;
 use netlink_sys::{protocols::NETLINK_ROUTE, Socket, SocketAddr};
 
 use crate::cli::{reason, strerror};
@@ -136,7 +135,7 @@ impl Rtnl {
         &mut self,
         kind: u16,
         flags: u16,
-        payload: &impl Emitable,
+        payload: &impl AsRef<[u8]>,
     ) -> Result<(), NetlinkError> {
         self.request(kind, flags, payload, |_| {})
     }
@@ -148,7 +147,7 @@ impl Rtnl {
         &mut self,
         kind: u16,
         flags: u16,
-        payload: &impl Emitable,
+        payload: &impl AsRef<[u8]>,
         mut each: impl FnMut(Reply<'_>),
     ) -> Result<(), NetlinkError> {
         self.seq = self.seq.wrapping_add(1).max(1);
@@ -189,14 +188,15 @@ impl Rtnl {
 }
 
 /// Encodes a whole request: netlink header, then the payload.
-pub fn encode(kind: u16, flags: u16, seq: u32, payload: &impl Emitable) -> Vec<u8> {
-    let len = HEADER_LEN + payload.buffer_len();
+pub fn encode(kind: u16, flags: u16, seq: u32, payload: &impl AsRef<[u8]>) -> Vec<u8> {
+    let payload = payload.as_ref();
+    let len = HEADER_LEN + payload.len();
     let mut message = vec![0u8; len];
     message[0..4].copy_from_slice(&(len as u32).to_ne_bytes());
     message[4..6].copy_from_slice(&kind.to_ne_bytes());
     message[6..8].copy_from_slice(&flags.to_ne_bytes());
     message[8..12].copy_from_slice(&seq.to_ne_bytes());
-    payload.emit(&mut message[HEADER_LEN..]);
+    message[HEADER_LEN..].copy_from_slice(payload);
     message
 }
 
