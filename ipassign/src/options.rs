@@ -3,15 +3,53 @@
 
 use std::ffi::OsString;
 
-use nscore::cli::{bad_argument, quote, usage};
+use nscore::cli::flags::{self, DELETE, EXIST_OK, FORCE, NETNS};
+use nscore::cli::{quote, usage, Arg, Command, Complete, Flag, Operands, Spec, MAIN};
 use nscore::names;
 
 use crate::address::{self, Address, Extras};
 
+pub const SPEC: Spec = Spec {
+    name: "ipassign",
+    usage: &[
+        ("[-n NS] [-p] [--broadcast] [--nodad] DEV ADDR[/LEN]...", ""),
+        ("[-n NS] -d [-f] DEV ADDR[/LEN]...", ""),
+    ],
+    about: "\
+Adds (or with -d removes) each address ADDR/LEN on interface DEV, as
+`ip addr add ADDR/LEN dev DEV` does: LEN defaults to 32 for IPv4 and 128
+for IPv6; scope host for 127.0.0.0/8, global otherwise; no broadcast address
+unless asked for. Every address is checked before anything is sent, and
+either all are added (removed) or, when one fails, none is.
+",
+    flags: &[
+        NETNS.help(
+            "DEV is in namespace NS (a name under /run/netns, or a path such \
+             as /proc/PID/ns/net)",
+        ),
+        EXIST_OK.help("an address already assigned (with that length) is not an error"),
+        Flag::long("broadcast")
+            .only(&[MAIN])
+            .help("IPv4: set the subnet's broadcast address (as `brd +`)"),
+        Flag::long("nodad")
+            .only(&[MAIN])
+            .help("IPv6: skip duplicate address detection, usable at once"),
+        DELETE.help(
+            "remove the addresses; an IPv4 ADDR without /LEN removes that \
+             address whatever its length (as `ip addr del`)",
+        ),
+        FORCE.help("with -d: an address (or interface) not there is not an error"),
+    ],
+    operands: &[Operands {
+        action: MAIN,
+        kinds: &[Complete::Device, Complete::Nothing],
+    }],
+    options_first: false,
+    exit_status: "0 success, 1 the operation failed, 2 usage error.\n",
+};
+
 #[derive(Debug, PartialEq, Eq)]
 pub enum Action {
-    Help,
-    Version,
     Assign(Request),
 }
 
@@ -31,38 +69,34 @@ pub enum Mode {
     Delete { force: bool },
 }
 
-pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Action> {
-    use lexopt::prelude::*;
-    let mut parser = lexopt::Parser::from_iter(args);
+pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Command<Action>> {
     let mut netns = None;
-    let (mut exist_ok, mut delete, mut force) = (false, false, false);
+    let (mut exist_ok, mut force) = (false, false);
     let mut extras = Extras::default();
     let mut operands = Vec::new();
-    while let Some(arg) = parser.next().map_err(bad_argument)? {
+    let command = SPEC.parse(args, |arg| {
         match arg {
-            Short('h') | Long("help") => return Ok(Action::Help),
-            Short('V') | Long("version") => return Ok(Action::Version),
-            Short('n') | Long("netns") => {
-                let ns = parser.value().map_err(bad_argument)?;
-                netns = Some(ns.string().map_err(bad_argument)?);
-            }
-            Short('p') | Long("exist-ok") => exist_ok = true,
-            Short('d') | Long("delete") => delete = true,
-            Short('f') | Long("force") => force = true,
-            Long("broadcast") => extras.broadcast = true,
-            Long("nodad") => extras.nodad = true,
-            Value(value) => operands.push(value.string().map_err(bad_argument)?),
-            _ => return Err(bad_argument(arg.unexpected())),
+            Arg::Value("netns", ns) => netns = Some(ns),
+            Arg::Switch("exist-ok") => exist_ok = true,
+            Arg::Switch("force") => force = true,
+            Arg::Switch("broadcast") => extras.broadcast = true,
+            Arg::Switch("nodad") => extras.nodad = true,
+            Arg::Switch("delete") => {}
+            Arg::Operand(operand) => operands.push(flags::utf8(operand)?),
+            other => return Err(other.unexpected()),
         }
-    }
-    let mode = match (delete, exist_ok, force) {
-        (false, _, true) => return Err(usage("-f goes with -d")),
-        (true, true, _) => return Err(usage("-p goes without -d")),
-        (true, _, _) if extras.broadcast => return Err(usage("--broadcast goes without -d")),
-        (true, _, _) if extras.nodad => return Err(usage("--nodad goes without -d")),
-        (true, _, force) => Mode::Delete { force },
-        (false, exist_ok, _) => Mode::Add { exist_ok, extras },
-    };
+        Ok(())
+    })?;
+    command.try_map(|action| {
+        let mode = match action {
+            MAIN => Mode::Add { exist_ok, extras },
+            _ => Mode::Delete { force },
+        };
+        assign(netns, operands, mode).map(Action::Assign)
+    })
+}
+
+fn assign(netns: Option<String>, operands: Vec<String>, mode: Mode) -> anyhow::Result<Request> {
     let mut operands = operands.into_iter();
     let device = operands
         .next()
@@ -82,25 +116,25 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Action>
     if let Some(ns) = &netns {
         nscore::netns::path_of(ns)?;
     }
-    Ok(Action::Assign(Request {
+    Ok(Request {
         netns,
         device,
         addresses,
         mode,
-    }))
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn parse_str(args: &[&str]) -> anyhow::Result<Action> {
+    fn parse_str(args: &[&str]) -> anyhow::Result<Command<Action>> {
         parse(nscore::cli::command_line("ipassign", args))
     }
 
     fn request(args: &[&str]) -> Request {
         match parse_str(args).unwrap() {
-            Action::Assign(request) => request,
+            Command::Run(Action::Assign(request)) => request,
             other => panic!("{other:?}"),
         }
     }
@@ -142,8 +176,8 @@ mod tests {
             request(&["-df", "d", "10.0.0.1"]).mode,
             Mode::Delete { force: true }
         );
-        assert_eq!(parse_str(&["--help", "-d", "-p"]).unwrap(), Action::Help);
-        assert_eq!(parse_str(&["--version"]).unwrap(), Action::Version);
+        assert_eq!(parse_str(&["--help", "-d", "-p"]).unwrap(), Command::Help);
+        assert_eq!(parse_str(&["--version"]).unwrap(), Command::Version);
     }
 
     #[test]

@@ -2,15 +2,32 @@
 
 use std::ffi::OsString;
 
-use nscore::cli::{bad_argument, usage};
+use nscore::cli::flags::{self, NETNS};
+use nscore::cli::{usage, Arg, Command, Complete, Flag, Operands, Spec, MAIN};
 use nscore::names;
 
-#[derive(Debug, PartialEq, Eq)]
-pub enum Action {
-    Help,
-    Version,
-    Set(Request),
-}
+pub const SPEC: Spec = Spec {
+    name: "linkup",
+    usage: &[("[-n NS] [--down] DEV...", "")],
+    about: "\
+Sets each interface DEV up (or down), touching no other flag. An interface
+that is already in that state is left as it is. Either every DEV is changed
+or, when one fails, none is.
+",
+    flags: &[
+        NETNS.help(
+            "the interfaces are in namespace NS (a name under /run/netns, \
+             or a path such as /proc/PID/ns/net)",
+        ),
+        Flag::long("down").help("set the interfaces down instead"),
+    ],
+    operands: &[Operands {
+        action: MAIN,
+        kinds: &[Complete::Device],
+    }],
+    options_first: false,
+    exit_status: "0 success, 1 an interface could not be changed, 2 usage error.\n",
+};
 
 #[derive(Debug, PartialEq, Eq)]
 pub struct Request {
@@ -19,27 +36,25 @@ pub struct Request {
     pub devices: Vec<String>,
 }
 
-pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Action> {
-    use lexopt::prelude::*;
-    let mut parser = lexopt::Parser::from_iter(args);
+pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Command<Request>> {
     let mut request = Request {
         netns: None,
         up: true,
         devices: Vec::new(),
     };
-    while let Some(arg) = parser.next().map_err(bad_argument)? {
+    let command = SPEC.parse(args, |arg| {
         match arg {
-            Short('h') | Long("help") => return Ok(Action::Help),
-            Short('V') | Long("version") => return Ok(Action::Version),
-            Short('n') | Long("netns") => {
-                let ns = parser.value().map_err(bad_argument)?;
-                request.netns = Some(ns.string().map_err(bad_argument)?);
-            }
-            Long("down") => request.up = false,
-            Value(dev) => request.devices.push(dev.string().map_err(bad_argument)?),
-            _ => return Err(bad_argument(arg.unexpected())),
+            Arg::Value("netns", ns) => request.netns = Some(ns),
+            Arg::Switch("down") => request.up = false,
+            Arg::Operand(dev) => request.devices.push(flags::utf8(dev)?),
+            other => return Err(other.unexpected()),
         }
-    }
+        Ok(())
+    })?;
+    command.try_map(|_| check(request))
+}
+
+fn check(request: Request) -> anyhow::Result<Request> {
     if request.devices.is_empty() {
         return Err(usage("missing interface name"));
     }
@@ -52,19 +67,19 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Action>
     if let Some(ns) = &request.netns {
         nscore::netns::path_of(ns)?;
     }
-    Ok(Action::Set(request))
+    Ok(request)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn parse_str(args: &[&str]) -> anyhow::Result<Action> {
+    fn parse_str(args: &[&str]) -> anyhow::Result<Command<Request>> {
         parse(nscore::cli::command_line("linkup", args))
     }
 
-    fn set(netns: Option<&str>, up: bool, devices: &[&str]) -> Action {
-        Action::Set(Request {
+    fn set(netns: Option<&str>, up: bool, devices: &[&str]) -> Command<Request> {
+        Command::Run(Request {
             netns: netns.map(String::from),
             up,
             devices: devices.iter().map(|d| d.to_string()).collect(),
@@ -85,8 +100,8 @@ mod tests {
             parse_str(&["a", "--netns=/proc/1/ns/net"]).unwrap(),
             set(Some("/proc/1/ns/net"), true, &["a"])
         );
-        assert_eq!(parse_str(&["-h", "x/y"]).unwrap(), Action::Help);
-        assert_eq!(parse_str(&["-V"]).unwrap(), Action::Version);
+        assert_eq!(parse_str(&["-h", "x/y"]).unwrap(), Command::Help);
+        assert_eq!(parse_str(&["-V"]).unwrap(), Command::Version);
         assert_eq!(parse_str(&["--", "-x"]).unwrap(), set(None, true, &["-x"]));
     }
 

@@ -14,37 +14,20 @@ use std::process::ExitCode;
 use nscore::cli::Tool;
 use options::Action;
 
-const HELP: &str = "\
-Usage: nsadd [-p] NAME...                create network namespaces
-       nsadd -l | --list                 list them, one name a line, sorted
-       nsadd -d [-f] NAME...             delete them
-       nsadd -d --all                    delete every one
-
-A namespace NAME lives as /run/netns/NAME, where `ip netns` finds it too.
-
-Options:
-  -p, --exist-ok   a namespace that already exists is not an error
-  -l, --list       list namespaces (stale entries are reported on stderr)
-  -d, --delete     delete the named namespaces
-  -f, --force      with -d: a namespace that does not exist is not an error
-  -a, --all        with -d: delete every namespace in /run/netns
-  -h, --help       show this help
-  -V, --version    show the version
-
-Exit status: 0 success, 1 an operation failed, 2 usage error.
-";
-
-pub const TOOL: Tool = Tool::new("nsadd", HELP);
+pub const TOOL: Tool = Tool::new(&options::SPEC);
 
 pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
-    TOOL.run(|| match options::parse(args)? {
-        Action::Help => TOOL.print_help(),
-        Action::Version => TOOL.print_version(),
-        Action::Add { names, exist_ok } => Ok(outcome(add::add(&names, exist_ok))),
-        Action::List => Ok(outcome(list::list())),
-        Action::Delete { names, force } => Ok(outcome(delete::delete(&names, force))),
-        Action::DeleteAll => Ok(outcome(delete::delete_all())),
-    })
+    TOOL.main(
+        || options::parse(args),
+        |action| {
+            Ok(outcome(match action {
+                Action::Add { names, exist_ok } => add::add(&names, exist_ok),
+                Action::List => list::list(),
+                Action::Delete { names, force } => delete::delete(&names, force),
+                Action::DeleteAll => delete::delete_all(),
+            }))
+        },
+    )
 }
 
 /// `SUBJECT: WHAT: WHY` for a system call that failed, naming the

@@ -3,72 +3,76 @@
 use std::ffi::OsString;
 
 use anyhow::Result;
-use lexopt::prelude::*;
-use nscore::cli::{bad_argument, usage};
+use nscore::cli::flags::{self, DELETE, EXIST_OK, FORCE, LIST};
+use nscore::cli::{usage, Arg, Command, Complete, Flag, Operands, Spec, MAIN};
 use nscore::names;
+
+pub const SPEC: Spec = Spec {
+    name: "nsadd",
+    usage: &[
+        ("[-p] NAME...", "create network namespaces"),
+        ("-l | --list", "list them, one name a line, sorted"),
+        ("-d [-f] NAME...", "delete them"),
+        ("-d --all", "delete every one"),
+    ],
+    about: "A namespace NAME lives as /run/netns/NAME, where `ip netns` finds it too.\n",
+    flags: &[
+        EXIST_OK.help("a namespace that already exists is not an error"),
+        LIST.help("list namespaces (stale entries are reported on stderr)"),
+        DELETE.help("delete the named namespaces"),
+        FORCE.help("with -d: a namespace that does not exist is not an error"),
+        Flag::short('a', "all")
+            .only(&["delete"])
+            .help("with -d: delete every namespace in /run/netns"),
+    ],
+    operands: &[Operands {
+        action: "delete",
+        kinds: &[Complete::Netns],
+    }],
+    options_first: false,
+    exit_status: "0 success, 1 an operation failed, 2 usage error.\n",
+};
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Action {
-    Help,
-    Version,
     Add { names: Vec<String>, exist_ok: bool },
     List,
     Delete { names: Vec<String>, force: bool },
     DeleteAll,
 }
 
-pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Action> {
-    let mut parser = lexopt::Parser::from_iter(args);
-    let (mut exist_ok, mut list, mut delete, mut force, mut all) =
-        (false, false, false, false, false);
+pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command<Action>> {
+    let (mut exist_ok, mut force, mut all) = (false, false, false);
     let mut names = Vec::new();
-    while let Some(arg) = parser.next().map_err(bad_argument)? {
+    let command = SPEC.parse(args, |arg| {
         match arg {
-            Short('p') | Long("exist-ok") => exist_ok = true,
-            Short('l') | Long("list") => list = true,
-            Short('d') | Long("delete") => delete = true,
-            Short('f') | Long("force") => force = true,
-            Short('a') | Long("all") => all = true,
-            Short('h') | Long("help") => return Ok(Action::Help),
-            Short('V') | Long("version") => return Ok(Action::Version),
-            Value(value) => names.push(value.string().map_err(bad_argument)?),
-            _ => return Err(bad_argument(arg.unexpected())),
+            Arg::Switch("exist-ok") => exist_ok = true,
+            Arg::Switch("force") => force = true,
+            Arg::Switch("all") => all = true,
+            Arg::Switch("list" | "delete") => {}
+            Arg::Operand(name) => names.push(flags::utf8(name)?),
+            other => return Err(other.unexpected()),
         }
-    }
-    if list {
-        if delete || exist_ok || force || all || !names.is_empty() {
-            return Err(usage("-l takes no names and no other options"));
+        Ok(())
+    })?;
+    command.try_map(|action| match action {
+        "list" if !names.is_empty() => Err(usage("-l takes no names")),
+        "list" => Ok(Action::List),
+        "delete" if all && !names.is_empty() => Err(usage("-d --all takes no names")),
+        "delete" if all => Ok(Action::DeleteAll),
+        _ => {
+            if names.is_empty() {
+                return Err(usage("missing namespace NAME"));
+            }
+            for name in &names {
+                names::netns_name(name)?;
+            }
+            Ok(if action == MAIN {
+                Action::Add { names, exist_ok }
+            } else {
+                Action::Delete { names, force }
+            })
         }
-        return Ok(Action::List);
-    }
-    if !delete && (force || all) {
-        return Err(usage(if force {
-            "-f needs -d"
-        } else {
-            "--all needs -d"
-        }));
-    }
-    if delete && exist_ok {
-        return Err(usage("-p is for creating; with -d use -f"));
-    }
-    if all {
-        if !names.is_empty() {
-            return Err(usage("-d --all takes no names"));
-        }
-        return Ok(Action::DeleteAll);
-    }
-    if names.is_empty() {
-        return Err(usage("missing namespace NAME"));
-    }
-    // Every name is checked before anything is done, so a bad one among
-    // good ones leaves the system as it was.
-    for name in &names {
-        names::netns_name(name)?;
-    }
-    Ok(if delete {
-        Action::Delete { names, force }
-    } else {
-        Action::Add { names, exist_ok }
     })
 }
 
@@ -76,8 +80,15 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Action> {
 mod tests {
     use super::*;
 
-    fn parse_str(args: &[&str]) -> Result<Action> {
+    fn parse_str(args: &[&str]) -> Result<Command<Action>> {
         parse(nscore::cli::command_line("nsadd", args))
+    }
+
+    fn action(args: &[&str]) -> Action {
+        match parse_str(args).unwrap() {
+            Command::Run(action) => action,
+            other => panic!("{other:?}"),
+        }
     }
 
     fn usage_message(args: &[&str]) -> String {
@@ -86,21 +97,25 @@ mod tests {
         e.to_string()
     }
 
+    fn names(names: &[&str]) -> Vec<String> {
+        names.iter().map(|n| n.to_string()).collect()
+    }
+
     #[test]
     fn the_tutorial_command_lines() {
         assert_eq!(
-            parse_str(&["red", "blue"]).unwrap(),
+            action(&["red", "blue"]),
             Action::Add {
-                names: vec!["red".into(), "blue".into()],
+                names: names(&["red", "blue"]),
                 exist_ok: false
             }
         );
-        assert_eq!(parse_str(&["-l"]).unwrap(), Action::List);
-        assert_eq!(parse_str(&["--list"]).unwrap(), Action::List);
+        assert_eq!(action(&["-l"]), Action::List);
+        assert_eq!(action(&["--list"]), Action::List);
         assert_eq!(
-            parse_str(&["-d", "red", "blue"]).unwrap(),
+            action(&["-d", "red", "blue"]),
             Action::Delete {
-                names: vec!["red".into(), "blue".into()],
+                names: names(&["red", "blue"]),
                 force: false
             }
         );
@@ -109,22 +124,22 @@ mod tests {
     #[test]
     fn flags_combine_as_documented() {
         assert_eq!(
-            parse_str(&["-p", "red"]).unwrap(),
+            action(&["-p", "red"]),
             Action::Add {
-                names: vec!["red".into()],
+                names: names(&["red"]),
                 exist_ok: true
             }
         );
         assert_eq!(
-            parse_str(&["-df", "red"]).unwrap(),
+            action(&["-df", "red"]),
             Action::Delete {
-                names: vec!["red".into()],
+                names: names(&["red"]),
                 force: true
             }
         );
-        assert_eq!(parse_str(&["-d", "--all"]).unwrap(), Action::DeleteAll);
-        assert_eq!(parse_str(&["--help"]).unwrap(), Action::Help);
-        assert_eq!(parse_str(&["-V"]).unwrap(), Action::Version);
+        assert_eq!(action(&["-d", "--all"]), Action::DeleteAll);
+        assert_eq!(parse_str(&["--help"]).unwrap(), Command::Help);
+        assert_eq!(parse_str(&["-V"]).unwrap(), Command::Version);
         assert_eq!(
             parse_str(&["--", "-x"]).unwrap_err().to_string(),
             "-x: invalid namespace name: may not start with '-'"
@@ -136,20 +151,16 @@ mod tests {
         assert_eq!(usage_message(&[]), "missing namespace NAME");
         assert_eq!(usage_message(&["-d"]), "missing namespace NAME");
         assert_eq!(usage_message(&["-x"]), "invalid option '-x'");
-        assert_eq!(
-            usage_message(&["-l", "red"]),
-            "-l takes no names and no other options"
-        );
-        assert_eq!(usage_message(&["-f", "red"]), "-f needs -d");
-        assert_eq!(usage_message(&["--all"]), "--all needs -d");
+        assert_eq!(usage_message(&["-l", "red"]), "-l takes no names");
+        assert_eq!(usage_message(&["-l", "-d"]), "-d goes without -l");
+        assert_eq!(usage_message(&["-l", "-p"]), "-p goes without -l");
+        assert_eq!(usage_message(&["-f", "red"]), "-f goes with -d");
+        assert_eq!(usage_message(&["--all"]), "--all goes with -d");
         assert_eq!(
             usage_message(&["-d", "--all", "red"]),
             "-d --all takes no names"
         );
-        assert_eq!(
-            usage_message(&["-dp", "red"]),
-            "-p is for creating; with -d use -f"
-        );
+        assert_eq!(usage_message(&["-dp", "red"]), "-p goes without -d");
         assert_eq!(
             usage_message(&["red", "a/b"]),
             "a/b: invalid namespace name: may not contain '/'"

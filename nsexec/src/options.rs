@@ -3,46 +3,68 @@
 use std::ffi::OsString;
 
 use anyhow::Result;
-use lexopt::prelude::*;
-use nscore::cli::{bad_argument, usage};
+use nscore::cli::flags;
+use nscore::cli::{usage, Arg, Command, Complete, Operands, Spec, MAIN};
+
+pub const SPEC: Spec = Spec {
+    name: "nsexec",
+    usage: &[("NS COMMAND [ARG...]", "")],
+    about: "\
+Run COMMAND inside network namespace NS, as `ip netns exec` does. NS is a
+name under /run/netns or a path such as /proc/PID/ns/net. COMMAND runs with
+its own mount namespace in which /sys shows NS's interfaces and each file in
+/etc/netns/NS/ is bind-mounted over the one in /etc. nsexec replaces itself
+with COMMAND (no fork): the exit status and signals are COMMAND's own.
+Options come before NS.
+",
+    flags: &[],
+    operands: &[Operands {
+        action: MAIN,
+        kinds: &[Complete::Netns, Complete::Command],
+    }],
+    options_first: true,
+    exit_status: "\
+COMMAND's; 125 nsexec itself failed, 126 COMMAND cannot be
+executed, 127 COMMAND was not found.
+",
+};
 
 #[derive(Debug, PartialEq, Eq)]
-pub enum Invocation {
-    Help,
-    Version,
-    Run {
-        netns: String,
-        command: Vec<OsString>,
-    },
+pub struct Invocation {
+    pub netns: String,
+    pub command: Vec<OsString>,
 }
 
-pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Invocation> {
-    let mut parser = lexopt::Parser::from_iter(args);
-    // The first argument decides: an option, or NS.
-    if let Some(arg) = parser.next().map_err(bad_argument)? {
-        match arg {
-            Short('h') | Long("help") => return Ok(Invocation::Help),
-            Short('V') | Long("version") => return Ok(Invocation::Version),
-            Value(value) => {
-                let netns = value.string().map_err(bad_argument)?;
-                // Everything after NS belongs to the command, dashes and all.
-                let command: Vec<OsString> = parser.raw_args().map_err(bad_argument)?.collect();
-                if command.is_empty() {
-                    return Err(usage("missing COMMAND"));
-                }
-                return Ok(Invocation::Run { netns, command });
-            }
-            _ => return Err(bad_argument(arg.unexpected())),
+pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command<Invocation>> {
+    let mut operands = Vec::new();
+    let command = SPEC.parse(args, |arg| match arg {
+        Arg::Operand(operand) => {
+            operands.push(operand);
+            Ok(())
         }
-    }
-    Err(usage("missing namespace NS"))
+        other => Err(other.unexpected()),
+    })?;
+    command.try_map(|_| {
+        let mut operands = operands.into_iter();
+        let netns = flags::utf8(
+            operands
+                .next()
+                .ok_or_else(|| usage("missing namespace NS"))?,
+        )?;
+        // Everything after NS belongs to the command, dashes and all.
+        let command: Vec<OsString> = operands.collect();
+        if command.is_empty() {
+            return Err(usage("missing COMMAND"));
+        }
+        Ok(Invocation { netns, command })
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn parse_str(args: &[&str]) -> Result<Invocation> {
+    fn parse_str(args: &[&str]) -> Result<Command<Invocation>> {
         parse(nscore::cli::command_line("nsexec", args))
     }
 
@@ -50,17 +72,17 @@ mod tests {
     fn the_command_is_taken_verbatim() {
         assert_eq!(
             parse_str(&["red", "ip", "-n", "x", "--help"]).unwrap(),
-            Invocation::Run {
+            Command::Run(Invocation {
                 netns: "red".into(),
                 command: ["ip", "-n", "x", "--help"].map(OsString::from).to_vec()
-            }
+            })
         );
         assert_eq!(
             parse_str(&["--", "red", "-x"]).unwrap(),
-            Invocation::Run {
+            Command::Run(Invocation {
                 netns: "red".into(),
                 command: vec!["-x".into()]
-            }
+            })
         );
     }
 
@@ -78,6 +100,6 @@ mod tests {
             parse_str(&["-x", "red", "true"]).unwrap_err().to_string(),
             "invalid option '-x'"
         );
-        assert_eq!(parse_str(&["--help"]).unwrap(), Invocation::Help);
+        assert_eq!(parse_str(&["--help"]).unwrap(), Command::Help);
     }
 }

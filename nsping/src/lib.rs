@@ -16,6 +16,7 @@ mod receive;
 mod resolve;
 mod signals;
 mod socket;
+mod spec;
 mod stats;
 mod sys;
 
@@ -37,46 +38,11 @@ use crate::addr::Family;
 use crate::options::{Command, Options};
 use crate::output::Sink;
 
-const HELP: &str = "\
-Usage: nsping [-n NS] [OPTION]... HOST
-
-Send ICMP echo requests to HOST (an IPv4 or IPv6 address, or a name from
-/etc/hosts or the resolver) and print the replies as iputils ping does.
-
-  -n, --netns NS     ping from inside network namespace NS (a name under
-                     /run/netns or a path such as /proc/PID/ns/net)
-  -c COUNT           stop after COUNT replies (after COUNT sends without -w)
-  -i SECONDS         wait SECONDS between sends (default 1; at least 0.002
-                     unless root)
-  -W SECONDS         with no reply at all, wait this long after the last send
-                     (default 10)
-  -w SECONDS         stop after SECONDS whatever happens
-  -q                 print only the first line and the summary
-  -s SIZE            send SIZE bytes of payload (default 56)
-  -t TTL             send with this time to live / hop limit
-  -D                 print a [UNIX-TIME] before each line
-  -O                 say when a probe is still unanswered at the next send
-  -I IFACE|ADDRESS   send through this interface, or from this address
-  -f                 flood: send as fast as replies come (root only)
-  -4, -6             use IPv4 / IPv6 only
-      --json         one JSON object a line: reply, error, timeout, then a
-                     summary (times in integer nanoseconds)
-      --max-loss PCT exit 1 when more than PCT percent of probes were lost
-      --max-rtt MS   exit 1 when a reply took longer than MS milliseconds
-  -h, --help         print this help
-  -V, --version      print the version
-
-Output is always numeric (as 'ping -n'). SIGINT ends the run with the
-summary; SIGQUIT prints the running figures on stderr.
-Exit status: 0 replies received, 1 too few replies (or a --max-* limit
-broken), 2 any other error.
-";
-
 /// iputils' MINUSERINTERVAL: the shortest interval without privileges.
 const MIN_USER_INTERVAL_MS: u64 = 2;
 
 pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
-    let mut tool = Tool::new("nsping", HELP);
+    let mut tool = Tool::new(&spec::SPEC);
     tool.usage_status = 2;
     tool.failure_status = 2;
     tool.run(|| run(&tool, args))

@@ -7,7 +7,8 @@ use std::ffi::{OsStr, OsString};
 use std::path::Path;
 use std::process::ExitCode;
 
-use nscore::cli::{self, quote_os, Tool};
+use nscore::cli::flags::LIST;
+use nscore::cli::{self, quote_os, Spec, Tool};
 
 /// A tool's library entry point, with argv[0] first.
 pub type Entry = fn(Vec<OsString>) -> ExitCode;
@@ -70,22 +71,22 @@ pub const APPLETS: &[Applet] = &[
 
 const NAME: &str = "nstools";
 
-const HELP: &str = "\
-Usage: nstools TOOL [ARG]...
-   or: TOOL [ARG]...      (called through a link: ln -s nstools TOOL)
-
+/// The multi-call binary's own command line, for `--help` and the man page;
+/// [`resolve`] parses it, since the first word may be a tool's.
+pub const SPEC: Spec = Spec {
+    name: NAME,
+    usage: &[("TOOL [ARG]...", ""), ("--list", "")],
+    about: "\
 All nstools in one static binary: network labs from Linux network
-namespaces and veth pairs.
-
-Options (before any tool name):
-  -l, --list       print the tool names, one a line
-  -h, --help       print this help
-  -V, --version    print the version
-
-Run 'nstools TOOL --help' for a tool's own options.
-
-Tools:
-";
+namespaces and veth pairs. Called through a link named after a tool
+(ln -s nstools TOOL), it is that tool. Options go before any tool name;
+run 'nstools TOOL --help' for a tool's own options.
+",
+    flags: &[LIST.help("print the tool names, one a line")],
+    operands: &[],
+    options_first: true,
+    exit_status: "the tool's; 2 usage error.\n",
+};
 
 /// What a command line asks the multi-call binary to do.
 #[derive(Debug, PartialEq, Eq)]
@@ -131,7 +132,8 @@ pub fn resolve(args: Vec<OsString>) -> Action {
 }
 
 fn help() -> String {
-    let mut text = String::from(HELP);
+    let mut text = cli::help_text(&SPEC);
+    text.push_str("\nTools:\n");
     for a in APPLETS {
         text.push_str(&format!("  {:<10} {}\n", a.name, a.summary));
     }
@@ -144,7 +146,7 @@ fn list() -> String {
 
 /// The multi-call binary's entry point.
 pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
-    let tool = Tool::new(NAME, HELP);
+    let tool = Tool::new(&SPEC);
     tool.run(|| match resolve(args.into_iter().collect()) {
         Action::Run(applet, args) => Ok((applet.entry)(args)),
         Action::Help => {

@@ -2,17 +2,47 @@
 
 use std::ffi::OsString;
 
-use nscore::cli::{bad_argument, quote, usage};
+use nscore::cli::flags::{self, EXIST_OK, NETNS};
+use nscore::cli::{quote, usage, Arg, Command, Complete, Flag, Spec};
 use nscore::{names, netns};
+
+pub const SPEC: Spec = Spec {
+    name: "vethpair",
+    usage: &[("[-n NS] [--peer-netns PEER_NS] [-p] NAME PEER", "")],
+    about: "\
+Creates a veth pair: interface NAME, and its peer PEER at the other end of
+the cable. Both ends are created directly in their namespaces, by one
+request: NAME in NS, PEER in PEER_NS (by default the namespace NAME is in).
+Nothing is created when either name is taken or a namespace is missing.
+",
+    flags: &[
+        NETNS.help(
+            "create NAME in namespace NS (a name under /run/netns, or a path \
+             such as /proc/PID/ns/net)",
+        ),
+        Flag::long("peer-netns")
+            .value("PEER_NS")
+            .complete(Complete::Netns)
+            .help("create PEER in namespace PEER_NS"),
+        EXIST_OK.help(
+            "NAME already being a veth whose peer is PEER (in those \
+             namespaces) is not an error",
+        ),
+    ],
+    operands: &[],
+    options_first: false,
+    exit_status: "\
+0 success, 1 the pair could not be created (a name taken, a
+namespace missing, ...), 2 usage error.
+",
+};
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Action {
-    Help,
-    Version,
     Create(Request),
 }
 
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Default, PartialEq, Eq)]
 pub struct Request {
     pub netns: Option<String>,
     pub peer_netns: Option<String>,
@@ -22,34 +52,28 @@ pub struct Request {
 }
 
 impl Request {
-    /// The namespace PEER is in, as given on the command line.
     pub fn peer_where(&self) -> Option<&str> {
         self.peer_netns.as_deref().or(self.netns.as_deref())
     }
 }
 
-pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Action> {
-    use lexopt::prelude::*;
-    let mut parser = lexopt::Parser::from_iter(args);
-    let (mut netns, mut peer_netns, mut exist_ok) = (None, None, false);
+pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Command<Action>> {
+    let mut request = Request::default();
     let mut names = Vec::new();
-    while let Some(arg) = parser.next().map_err(bad_argument)? {
+    let command = SPEC.parse(args, |arg| {
         match arg {
-            Short('h') | Long("help") => return Ok(Action::Help),
-            Short('V') | Long("version") => return Ok(Action::Version),
-            Short('n') | Long("netns") => {
-                let ns = parser.value().map_err(bad_argument)?;
-                netns = Some(ns.string().map_err(bad_argument)?);
-            }
-            Long("peer-netns") => {
-                let ns = parser.value().map_err(bad_argument)?;
-                peer_netns = Some(ns.string().map_err(bad_argument)?);
-            }
-            Short('p') | Long("exist-ok") => exist_ok = true,
-            Value(name) => names.push(name.string().map_err(bad_argument)?),
-            _ => return Err(bad_argument(arg.unexpected())),
+            Arg::Value("netns", ns) => request.netns = Some(ns),
+            Arg::Value("peer-netns", ns) => request.peer_netns = Some(ns),
+            Arg::Switch("exist-ok") => request.exist_ok = true,
+            Arg::Operand(name) => names.push(flags::utf8(name)?),
+            other => return Err(other.unexpected()),
         }
-    }
+        Ok(())
+    })?;
+    command.try_map(|_| create(request, names).map(Action::Create))
+}
+
+fn create(mut request: Request, names: Vec<String>) -> anyhow::Result<Request> {
     let mut names = names.into_iter();
     let (Some(name), Some(peer)) = (names.next(), names.next()) else {
         return Err(usage("expected two interface names: NAME PEER"));
@@ -59,36 +83,30 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Action>
     }
     names::ifname(&name)?;
     names::ifname(&peer)?;
-    for ns in [&netns, &peer_netns].into_iter().flatten() {
+    for ns in [&request.netns, &request.peer_netns].into_iter().flatten() {
         netns::path_of(ns)?;
     }
-    let request = Request {
-        netns,
-        peer_netns,
-        exist_ok,
-        name,
-        peer,
-    };
+    (request.name, request.peer) = (name, peer);
     if request.name == request.peer && request.peer_where() == request.netns.as_deref() {
         return Err(usage(format!(
             "{}: both ends would have the same name in the same namespace",
             quote(&request.name)
         )));
     }
-    Ok(Action::Create(request))
+    Ok(request)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn parse_str(args: &[&str]) -> anyhow::Result<Action> {
+    fn parse_str(args: &[&str]) -> anyhow::Result<Command<Action>> {
         parse(nscore::cli::command_line("vethpair", args))
     }
 
     fn request(args: &[&str]) -> Request {
         match parse_str(args).unwrap() {
-            Action::Create(request) => request,
+            Command::Run(Action::Create(request)) => request,
             other => panic!("{other:?}"),
         }
     }
@@ -119,8 +137,8 @@ mod tests {
             request(&["x", "x", "--peer-netns", "blue"]).peer_where(),
             Some("blue")
         );
-        assert_eq!(parse_str(&["-h"]).unwrap(), Action::Help);
-        assert_eq!(parse_str(&["-V", "junk"]).unwrap(), Action::Version);
+        assert_eq!(parse_str(&["-h"]).unwrap(), Command::Help);
+        assert_eq!(parse_str(&["-V", "junk"]).unwrap(), Command::Version);
     }
 
     #[test]

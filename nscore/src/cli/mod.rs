@@ -1,11 +1,19 @@
 //! The conventions every tool follows: one error line `TOOL: what: why` on
 //! stderr, exit 2 for usage errors (with a pointer to `--help`), exit 1 when
-//! the operation failed, `--help` on stdout and `--version`.
+//! the operation failed, `--help` on stdout and `--version`; each tool's
+//! options declared once in a table (`flags`) that the parser and `--help`
+//! (`help`) read.
+
+pub mod flags;
+mod help;
 
 use std::ffi::OsString;
 use std::fmt;
 use std::io::{self, Write};
 use std::process::ExitCode;
+
+pub use flags::{Arg, Command, Complete, Flag, Operands, Spec, MAIN};
+pub use help::text as help_text;
 
 /// A mistake on the command line. Tools report it with the exit status for
 /// usage errors (2 for most tools) and a hint to `--help`.
@@ -42,8 +50,8 @@ pub fn bad_argument(error: lexopt::Error) -> anyhow::Error {
 /// One tool's identity and exit-status policy.
 pub struct Tool {
     pub name: &'static str,
-    /// The full `--help` text, printed to stdout.
-    pub help: &'static str,
+    /// The command line, from which `--help` is written.
+    pub spec: &'static Spec,
     /// Exit status for usage errors (2; nsexec uses 125 as `env` does).
     pub usage_status: u8,
     /// Exit status when the operation failed (1; nsexec 125, nsping 2).
@@ -52,13 +60,27 @@ pub struct Tool {
 
 impl Tool {
     /// A tool with the usual statuses: 2 for usage errors, 1 for failures.
-    pub const fn new(name: &'static str, help: &'static str) -> Tool {
+    pub const fn new(spec: &'static Spec) -> Tool {
         Tool {
-            name,
-            help,
+            name: spec.name,
+            spec,
             usage_status: 2,
             failure_status: 1,
         }
+    }
+
+    /// A tool's whole life: `parse` the command line, answer `--help` and
+    /// `--version`, or `run` what it asks for; errors printed as one line.
+    pub fn main<T>(
+        &self,
+        parse: impl FnOnce() -> anyhow::Result<Command<T>>,
+        run: impl FnOnce(T) -> anyhow::Result<ExitCode>,
+    ) -> ExitCode {
+        self.run(|| match parse()? {
+            Command::Help => self.print_help(),
+            Command::Version => self.print_version(),
+            Command::Run(request) => run(request),
+        })
     }
 
     /// Runs `body`, printing any error it returns as one line and mapping it
@@ -92,7 +114,7 @@ impl Tool {
 
     /// Prints the help text on stdout; `--help` is a success.
     pub fn print_help(&self) -> anyhow::Result<ExitCode> {
-        print_stdout(self.help)?;
+        print_stdout(help::text(self.spec))?;
         Ok(ExitCode::SUCCESS)
     }
 

@@ -1,0 +1,437 @@
+//! Each tool's options, declared once in a table of [`Flag`]s inside its
+//! [`Spec`]. The parser below, `--help` (see `help.rs`), and the man pages
+//! and shell completions that `cargo xtask release` writes all read the
+//! same table, so they cannot drift apart.
+//!
+//! A tool may have several actions (nsadd creates, lists with `-l`, deletes
+//! with `-d`): a flag marked [`Flag::action`] selects one, and
+//! [`Flag::only`] says in which actions a flag makes sense. The parser
+//! enforces both, so tools only build their request from what it hands them.
+
+use std::ffi::OsString;
+
+use super::{bad_argument, usage};
+
+/// The action a tool performs when no action flag is given.
+pub const MAIN: &str = "";
+
+/// What the value of an option, or an operand, names: for completion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Complete {
+    /// Free text (an address, a number): nothing to offer.
+    Nothing,
+    /// A named network namespace under `/run/netns`.
+    Netns,
+    /// An interface in the namespace the command line names.
+    Device,
+    /// A file.
+    File,
+    /// A command on `PATH`, then its own arguments.
+    Command,
+    /// A host name or address.
+    Host,
+}
+
+/// One option: its spellings, its value, its help, and where it applies.
+#[derive(Debug, Clone, Copy)]
+pub struct Flag {
+    pub short: Option<char>,
+    /// The long name without dashes; also the key tools match on.
+    pub long: &'static str,
+    /// The value's name in help (`NS`), when the option takes one.
+    pub value: Option<&'static str>,
+    /// The value is optional and only given as `--long=VALUE`.
+    pub optional: bool,
+    /// Giving this flag selects the action named after its long name.
+    pub action: bool,
+    /// The actions it applies to ([`MAIN`] for the default one); empty: all.
+    pub only: &'static [&'static str],
+    pub help: &'static str,
+    pub complete: Complete,
+}
+
+impl Flag {
+    /// A flag with a short and a long spelling.
+    pub const fn short(short: char, long: &'static str) -> Flag {
+        Flag {
+            short: Some(short),
+            ..Flag::long(long)
+        }
+    }
+
+    /// A flag spelled only in long form.
+    pub const fn long(long: &'static str) -> Flag {
+        Flag {
+            short: None,
+            long,
+            value: None,
+            optional: false,
+            action: false,
+            only: &[],
+            help: "",
+            complete: Complete::Nothing,
+        }
+    }
+
+    /// The flag takes a value, named `name` in help.
+    pub const fn value(self, name: &'static str) -> Flag {
+        Flag {
+            value: Some(name),
+            ..self
+        }
+    }
+
+    /// The flag takes an optional value, given as `--long=VALUE`.
+    pub const fn optional_value(self, name: &'static str) -> Flag {
+        Flag {
+            value: Some(name),
+            optional: true,
+            ..self
+        }
+    }
+
+    pub const fn help(self, help: &'static str) -> Flag {
+        Flag { help, ..self }
+    }
+
+    /// The flag selects an action of its own (`-l`, `-d`).
+    pub const fn action(self) -> Flag {
+        Flag {
+            action: true,
+            ..self
+        }
+    }
+
+    /// The flag applies to these actions only.
+    pub const fn only(self, actions: &'static [&'static str]) -> Flag {
+        Flag {
+            only: actions,
+            ..self
+        }
+    }
+
+    pub const fn complete(self, complete: Complete) -> Flag {
+        Flag { complete, ..self }
+    }
+
+    /// Whether the flag applies to `action`.
+    pub fn applies_to(&self, action: &str) -> bool {
+        self.only.is_empty() || self.only.contains(&action)
+    }
+}
+
+/// The operands of one action, for completion and the man page: each in
+/// turn names a `kinds` entry, the last one repeating.
+#[derive(Debug, Clone, Copy)]
+pub struct Operands {
+    pub action: &'static str,
+    pub kinds: &'static [Complete],
+}
+
+/// Everything a tool's command line is: the source of its parser, its
+/// `--help`, its man page and its completions.
+#[derive(Debug)]
+pub struct Spec {
+    pub name: &'static str,
+    /// One synopsis per action, after the tool's name, with what it does.
+    pub usage: &'static [(&'static str, &'static str)],
+    /// What the tool does, as paragraphs (hard-wrapped, blank-line apart).
+    pub about: &'static str,
+    /// The tool's own flags; `-h` and `-V` are every tool's ([`HELP`],
+    /// [`VERSION`]) and come last in help.
+    pub flags: &'static [Flag],
+    pub operands: &'static [Operands],
+    /// Options end at the first operand (nsexec: the rest is COMMAND's).
+    pub options_first: bool,
+    /// The exit statuses, as a sentence or two (hard-wrapped).
+    pub exit_status: &'static str,
+}
+
+// The flags shared by every tool, declared once; a tool may reword the
+// help of one for its own context (`NETNS.help("...")`).
+
+pub const HELP: Flag = Flag::short('h', "help").help("show this help");
+pub const VERSION: Flag = Flag::short('V', "version").help("show the version");
+pub const NETNS: Flag = Flag::short('n', "netns")
+    .value("NS")
+    .complete(Complete::Netns)
+    .help("work in namespace NS (a name under /run/netns, or a path such as /proc/PID/ns/net)");
+pub const EXIST_OK: Flag = Flag::short('p', "exist-ok").only(&[MAIN]);
+pub const FORCE: Flag = Flag::short('f', "force").only(&["delete"]);
+pub const DELETE: Flag = Flag::short('d', "delete").action();
+pub const LIST: Flag = Flag::short('l', "list").action();
+pub const JSON: Flag = Flag::long("json")
+    .only(&["list"])
+    .help("print one JSON array, as `ip -j` does");
+pub const ALL_NETNS: Flag = Flag::short('A', "all-netns")
+    .only(&["list"])
+    .help("list every named namespace, each record led by its name");
+pub const BATCH: Flag = Flag::short('b', "batch")
+    .value("FILE")
+    .complete(Complete::File)
+    .help(
+        "read one invocation's arguments a line from FILE (- for standard \
+         input); options given here apply to every line",
+    );
+
+/// One thing found on the command line, handed to the tool in order.
+#[cfg_attr(test, derive(Debug))]
+pub enum Arg {
+    /// A flag without a value, by its long name.
+    Switch(&'static str),
+    /// A flag and its value.
+    Value(&'static str, String),
+    /// A flag whose value is optional, and the value if given.
+    Optional(&'static str, Option<String>),
+    /// An operand, as given (it may not be UTF-8; see [`utf8`]).
+    Operand(OsString),
+}
+
+impl Arg {
+    /// The error for a flag the tool's table declares but its code does not
+    /// handle: a bug the options test catches.
+    pub fn unexpected(self) -> anyhow::Error {
+        usage(match self {
+            Arg::Switch(key) | Arg::Value(key, _) | Arg::Optional(key, _) => {
+                format!("unhandled option --{key}")
+            }
+            Arg::Operand(_) => "unexpected operand".to_string(),
+        })
+    }
+}
+
+/// What a command line asks for.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Command<T> {
+    Help,
+    Version,
+    Run(T),
+}
+
+impl<T> Command<T> {
+    /// Builds the request once the action is known.
+    pub fn try_map<U>(self, f: impl FnOnce(T) -> anyhow::Result<U>) -> anyhow::Result<Command<U>> {
+        Ok(match self {
+            Command::Help => Command::Help,
+            Command::Version => Command::Version,
+            Command::Run(t) => Command::Run(f(t)?),
+        })
+    }
+}
+
+impl Spec {
+    /// Parses `args` (argv[0] first), handing each flag and operand to
+    /// `each` in order, and returns the action selected (or help/version).
+    pub fn parse(
+        &self,
+        args: impl IntoIterator<Item = OsString>,
+        mut each: impl FnMut(Arg) -> anyhow::Result<()>,
+    ) -> anyhow::Result<Command<&'static str>> {
+        self.parse_args(args.into_iter().collect(), &mut each)
+    }
+
+    /// [`Spec::parse`], compiled once for all tools (the multi-call binary
+    /// holds them all).
+    fn parse_args(
+        &self,
+        args: Vec<OsString>,
+        each: &mut dyn FnMut(Arg) -> anyhow::Result<()>,
+    ) -> anyhow::Result<Command<&'static str>> {
+        use lexopt::Arg::{Long, Short, Value};
+        let flags: &'static [Flag] = self.flags;
+        let mut parser = lexopt::Parser::from_iter(args);
+        // Each flag seen, and whether it was spelled long, for the checks
+        // at the end.
+        let mut seen: Vec<(&'static Flag, bool)> = Vec::new();
+        while let Some(arg) = parser.next().map_err(bad_argument)? {
+            let (flag, spelled) = match arg {
+                Short('h') | Long("help") => return Ok(Command::Help),
+                Short('V') | Long("version") => return Ok(Command::Version),
+                Value(operand) => {
+                    each(Arg::Operand(operand))?;
+                    if self.options_first {
+                        for operand in parser.raw_args().map_err(bad_argument)? {
+                            each(Arg::Operand(operand))?;
+                        }
+                    }
+                    continue;
+                }
+                Short(c) => (flags.iter().find(|f| f.short == Some(c)), false),
+                Long(name) => (flags.iter().find(|f| f.long == name), true),
+            };
+            let Some(flag) = flag else {
+                return Err(bad_argument(arg.unexpected()));
+            };
+            let key = flag.long;
+            each(match (flag.value, flag.optional) {
+                (None, _) => Arg::Switch(key),
+                (Some(_), false) => Arg::Value(key, string(parser.value())?),
+                (Some(_), true) => Arg::Optional(
+                    key,
+                    parser.optional_value().map(|v| string(Ok(v))).transpose()?,
+                ),
+            })?;
+            seen.push((flag, spelled));
+        }
+        self.action_of(&seen).map(Command::Run)
+    }
+
+    /// The action the flags select, when they agree with each other.
+    fn action_of(&self, seen: &[(&'static Flag, bool)]) -> anyhow::Result<&'static str> {
+        let mut action: Option<(&'static Flag, bool)> = None;
+        for &(flag, long) in seen.iter().filter(|(f, _)| f.action) {
+            match action {
+                Some(first) if first.0.long != flag.long => {
+                    return Err(clash(&(flag, long), "goes without", &first));
+                }
+                _ => action = Some((flag, long)),
+            }
+        }
+        let key = action.map_or(MAIN, |(f, _)| f.long);
+        let Some(misplaced) = seen.iter().find(|(f, _)| !f.applies_to(key)) else {
+            return Ok(key);
+        };
+        if let Some(action) = action {
+            return Err(clash(misplaced, "goes without", &action));
+        }
+        // Given without the action it needs: name that action (the first
+        // of them, when several would do).
+        match self
+            .flags
+            .iter()
+            .find(|f| f.action && misplaced.0.only.contains(&f.long))
+        {
+            Some(needed) => Err(clash(misplaced, "goes with", &(needed, false))),
+            None => Err(usage(format!("{} is not used here", spelled(misplaced)))),
+        }
+    }
+}
+
+/// `-f goes with -d`, `--json goes without -d`.
+fn clash(flag: &(&Flag, bool), relation: &str, other: &(&Flag, bool)) -> anyhow::Error {
+    usage(format!("{} {relation} {}", spelled(flag), spelled(other)))
+}
+
+/// A flag as the user spelled it (`--force`), or its short form (`-d`).
+fn spelled(&(flag, long): &(&Flag, bool)) -> String {
+    match flag.short {
+        Some(c) if !long => format!("-{c}"),
+        _ => format!("--{}", flag.long),
+    }
+}
+
+/// An operand as text; one that is not UTF-8 is a usage error naming it.
+pub fn utf8(operand: OsString) -> anyhow::Result<String> {
+    string(Ok(operand))
+}
+
+fn string(value: Result<OsString, lexopt::Error>) -> anyhow::Result<String> {
+    use lexopt::ValueExt;
+    value.and_then(|v| v.string()).map_err(bad_argument)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SPEC: Spec = Spec {
+        name: "demo",
+        usage: &[("[-n NS] [-p] NAME...", ""), ("-d [-f] NAME...", "")],
+        about: "A demonstration.\n",
+        flags: &[
+            NETNS,
+            EXIST_OK.help("already there is success"),
+            DELETE.help("delete"),
+            FORCE.help("absent is success"),
+            LIST.help("list"),
+            JSON,
+            Flag::long("wait").optional_value("SECONDS").help("wait"),
+        ],
+        operands: &[],
+        options_first: false,
+        exit_status: "0 success.\n",
+    };
+
+    fn parse(args: &[&str]) -> anyhow::Result<(Command<&'static str>, Vec<String>)> {
+        let mut got = Vec::new();
+        let command = SPEC.parse(super::super::command_line("demo", args), |arg| {
+            got.push(format!("{arg:?}"));
+            Ok(())
+        })?;
+        Ok((command, got))
+    }
+
+    fn message(args: &[&str]) -> String {
+        let e = parse(args).unwrap_err();
+        assert!(e.is::<super::super::UsageError>(), "{e}");
+        e.to_string()
+    }
+
+    #[test]
+    fn flags_values_and_operands_come_in_order() {
+        let (command, got) = parse(&["-n", "red", "a", "--wait", "-p", "b"]).unwrap();
+        assert_eq!(command, Command::Run(MAIN));
+        assert_eq!(
+            got,
+            [
+                "Value(\"netns\", \"red\")",
+                "Operand(\"a\")",
+                "Optional(\"wait\", None)",
+                "Switch(\"exist-ok\")",
+                "Operand(\"b\")"
+            ]
+        );
+        let (_, got) = parse(&["--wait=3", "--netns=x"]).unwrap();
+        assert_eq!(
+            got,
+            ["Optional(\"wait\", Some(\"3\"))", "Value(\"netns\", \"x\")"]
+        );
+    }
+
+    #[test]
+    fn action_flags_select_the_action() {
+        assert_eq!(parse(&["-df", "a"]).unwrap().0, Command::Run("delete"));
+        assert_eq!(parse(&["-l", "--json"]).unwrap().0, Command::Run("list"));
+        assert_eq!(parse(&["-l", "-h", "--bogus"]).unwrap().0, Command::Help);
+        assert_eq!(parse(&["-V"]).unwrap().0, Command::Version);
+    }
+
+    #[test]
+    fn flags_outside_their_action_are_named() {
+        assert_eq!(message(&["-f", "a"]), "-f goes with -d");
+        assert_eq!(message(&["--force", "a"]), "--force goes with -d");
+        assert_eq!(message(&["--json"]), "--json goes with -l");
+        assert_eq!(message(&["-dp", "a"]), "-p goes without -d");
+        assert_eq!(message(&["-l", "-d"]), "-d goes without -l");
+        assert_eq!(message(&["-d", "--json"]), "--json goes without -d");
+        assert_eq!(message(&["--bogus"]), "invalid option '--bogus'");
+        assert_eq!(message(&["-n"]), "missing argument for option '-n'");
+    }
+
+    #[test]
+    fn options_first_leaves_the_rest_to_the_command() {
+        const FIRST: Spec = Spec {
+            options_first: true,
+            ..SPEC
+        };
+        let mut got = Vec::new();
+        FIRST
+            .parse(
+                super::super::command_line("demo", &["-p", "a", "-x", "--help"]),
+                |arg| {
+                    got.push(format!("{arg:?}"));
+                    Ok(())
+                },
+            )
+            .unwrap();
+        assert_eq!(
+            got,
+            [
+                "Switch(\"exist-ok\")",
+                "Operand(\"a\")",
+                "Operand(\"-x\")",
+                "Operand(\"--help\")"
+            ]
+        );
+    }
+}
