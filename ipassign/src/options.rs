@@ -128,6 +128,11 @@ fn assign(netns: Option<String>, operands: Vec<String>, mode: Mode) -> anyhow::R
 mod tests {
     use super::*;
 
+    #[test]
+    fn the_table_is_what_the_parser_takes() {
+        testkit::options::check_table(&SPEC, parse);
+    }
+
     fn parse_str(args: &[&str]) -> anyhow::Result<Command<Action>> {
         parse(nscore::cli::command_line("ipassign", args))
     }

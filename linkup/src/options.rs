@@ -74,6 +74,11 @@ fn check(request: Request) -> anyhow::Result<Request> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn the_table_is_what_the_parser_takes() {
+        testkit::options::check_table(&SPEC, parse);
+    }
+
     fn parse_str(args: &[&str]) -> anyhow::Result<Command<Request>> {
         parse(nscore::cli::command_line("linkup", args))
     }

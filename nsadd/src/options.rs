@@ -80,6 +80,11 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command<Action>
 mod tests {
     use super::*;
 
+    #[test]
+    fn the_table_is_what_the_parser_takes() {
+        testkit::options::check_table(&SPEC, parse);
+    }
+
     fn parse_str(args: &[&str]) -> Result<Command<Action>> {
         parse(nscore::cli::command_line("nsadd", args))
     }

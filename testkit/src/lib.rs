@@ -1,8 +1,10 @@
 //! What the tests of nstools and `cargo xtask` share, and no tool ships: the
 //! private sandbox a test or `cargo xtask e2e` runs in (`sandbox`), the
 //! snapshot of the state a tool may change (`SNAPSHOT`), skipping loudly
-//! what cannot run here (`skip`), and `lab`, which puts them together.
+//! what cannot run here (`skip`), a tool's option table checked against
+//! its parser (`options`), and `lab`, which puts them together.
 
+pub mod options;
 pub mod sandbox;
 pub mod skip;
 pub mod snapshot;

@@ -100,6 +100,11 @@ fn create(mut request: Request, names: Vec<String>) -> anyhow::Result<Request> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn the_table_is_what_the_parser_takes() {
+        testkit::options::check_table(&SPEC, parse);
+    }
+
     fn parse_str(args: &[&str]) -> anyhow::Result<Command<Action>> {
         parse(nscore::cli::command_line("vethpair", args))
     }
