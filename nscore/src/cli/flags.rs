@@ -46,6 +46,8 @@ pub struct Flag {
     pub action: bool,
     /// The actions it applies to ([`MAIN`] for the default one); empty: all.
     pub only: &'static [&'static str],
+    /// Flags (by long name) it cannot be given with.
+    pub without: &'static [&'static str],
     pub help: &'static str,
     pub complete: Complete,
 }
@@ -68,6 +70,7 @@ impl Flag {
             optional: false,
             action: false,
             only: &[],
+            without: &[],
             help: "",
             complete: Complete::Nothing,
         }
@@ -106,6 +109,14 @@ impl Flag {
     pub const fn only(self, actions: &'static [&'static str]) -> Flag {
         Flag {
             only: actions,
+            ..self
+        }
+    }
+
+    /// The flag cannot be given with these (by long name): `-A` and `-n`.
+    pub const fn without(self, flags: &'static [&'static str]) -> Flag {
+        Flag {
+            without: flags,
             ..self
         }
     }
@@ -165,6 +176,7 @@ pub const JSON: Flag = Flag::long("json")
     .help("print one JSON array, as `ip -j` does");
 pub const ALL_NETNS: Flag = Flag::short('A', "all-netns")
     .only(&["list"])
+    .without(&["netns"])
     .help("list every named namespace, each record led by its name");
 pub const BATCH: Flag = Flag::short('b', "batch")
     .value("FILE")
@@ -289,6 +301,12 @@ impl Spec {
         }
         let key = action.map_or(MAIN, |(f, _)| f.long);
         let Some(misplaced) = seen.iter().find(|(f, _)| !f.applies_to(key)) else {
+            // Every flag fits the action; do they fit each other?
+            for flag in seen {
+                if let Some(other) = seen.iter().find(|(g, _)| flag.0.without.contains(&g.long)) {
+                    return Err(clash(flag, "goes without", other));
+                }
+            }
             return Ok(key);
         };
         if let Some(action) = action {
@@ -345,7 +363,13 @@ mod tests {
             FORCE.help("absent is success"),
             LIST.help("list"),
             JSON,
-            Flag::long("wait").optional_value("SECONDS").help("wait"),
+            ALL_NETNS,
+            Flag::long("wait")
+                .optional_value("SECONDS")
+                .only(&[MAIN])
+                .without(&["down"])
+                .help("wait"),
+            Flag::long("down").help("down"),
         ],
         operands: &[],
         options_first: false,
@@ -406,6 +430,22 @@ mod tests {
         assert_eq!(message(&["-d", "--json"]), "--json goes without -d");
         assert_eq!(message(&["--bogus"]), "invalid option '--bogus'");
         assert_eq!(message(&["-n"]), "missing argument for option '-n'");
+    }
+
+    #[test]
+    fn flags_that_exclude_each_other_are_named() {
+        assert_eq!(message(&["-l", "-A", "-n", "x"]), "-A goes without -n");
+        assert_eq!(
+            message(&["-l", "--netns=x", "--all-netns"]),
+            "--all-netns goes without --netns"
+        );
+        assert_eq!(
+            message(&["--down", "--wait=1", "a"]),
+            "--wait goes without --down"
+        );
+        assert_eq!(message(&["-A"]), "-A goes with -l");
+        assert_eq!(parse(&["-l", "-A"]).unwrap().0, Command::Run("list"));
+        assert_eq!(parse(&["--wait", "a"]).unwrap().0, Command::Run(MAIN));
     }
 
     #[test]
