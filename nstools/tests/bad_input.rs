@@ -99,6 +99,11 @@ const CASES: &[Case] = &[
     case("vethpair", "-n red veth-red y", 1, "veth-red"),
     case("vethpair", "-n blue x veth-blue", 1, "veth-blue"),
     case("vethpair", "-n red -p lo x --peer-netns blue", 1, "lo"),
+    case("vethpair", "-n red -d lo", 1, "lo"),
+    case("vethpair", "-n red -d veth-red nope0", 1, "nope0"),
+    case("vethpair", "-n nope -d veth-red", 1, "nope"),
+    case("vethpair", "-n red -d", 2, "NAME"),
+    case("vethpair", "-n red -f veth-red", 2, "-f"),
     // ipassign: addresses and prefixes, interfaces, what is there.
     case("ipassign", "-n red veth-red 300.1.1.1", 2, "300.1.1.1"),
     case("ipassign", "-n red veth-red 10.0.0.1/33", 2, "10.0.0.1/33"),

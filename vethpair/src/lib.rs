@@ -1,8 +1,9 @@
 //! vethpair: create a veth pair with one RTM_NEWLINK, each end born in its
 //! namespace, as `ip link add NAME netns NS type veth peer name PEER netns
-//! PEER_NS` does.
+//! PEER_NS` does; delete pairs (`-d`).
 
 mod create;
+mod delete;
 mod existing;
 mod options;
 
@@ -20,6 +21,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         |action| {
             match action {
                 Action::Create(request) => create::create(&request)?,
+                Action::Delete(request) => delete::delete(&request)?,
             }
             Ok(ExitCode::SUCCESS)
         },

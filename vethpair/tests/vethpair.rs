@@ -207,6 +207,75 @@ fn a_missing_namespace_creates_nothing_anywhere() {
 }
 
 #[test]
+fn delete_takes_both_ends_of_each_pair_wherever_the_peer_is() {
+    let Some(r) = lab(
+        "delete",
+        VETHPAIR,
+        &format!(
+            "{RED_BLUE}
+            vethpair -n red veth-red --peer-netns blue veth-blue
+            ip -n red link add va type veth peer name vb
+            ip -n red link add vc type veth peer name vd
+            ip -n red link add keep type veth peer name keep-peer
+            vethpair -n red -d veth-red va vb
+            vethpair -n red -d vd
+            {STATE}"
+        ),
+    ) else {
+        return;
+    };
+    assert_eq!((r.code, r.stderr.as_str()), (0, ""), "{r:?}");
+    let links: Vec<&str> = r
+        .stdout
+        .lines()
+        .map(|l| l.split(':').nth(1).unwrap().trim())
+        .collect();
+    assert_eq!(
+        links,
+        ["lo", "lo", "keep-peer@keep", "keep@keep-peer", "lo"]
+    );
+}
+
+#[test]
+fn delete_checks_every_name_first_and_force_skips_the_absent() {
+    let Some(r) = lab(
+        "delete_checks",
+        VETHPAIR,
+        &format!(
+            "{RED_BLUE}
+            vethpair -n red veth-red --peer-netns blue veth-blue
+            ip -n red link add br0 type bridge
+            before=$({STATE})
+            for args in 'veth-red nosuch' 'veth-red lo' 'br0 veth-red' 'nosuch'; do
+                status=0; vethpair -n red -d $args 2>&1 || status=$?; echo \"status $status\"
+            done
+            vethpair -d veth-red || echo \"status $?\"
+            [ \"$before\" = \"$({STATE})\" ] && echo unchanged
+            vethpair -n red -df nosuch veth-red nosuch2 && echo forced
+            ip -n blue -o link | grep -c veth-blue"
+        ),
+    ) else {
+        return;
+    };
+    assert_eq!(r.code, 1, "{r:?}");
+    let red = "in namespace \"red\"";
+    assert_eq!(
+        r.stdout,
+        format!(
+            "vethpair: nosuch: no such interface {red}\nstatus 1\n\
+             vethpair: lo: not a veth {red}\nstatus 1\n\
+             vethpair: br0: a bridge, not a veth {red}\nstatus 1\n\
+             vethpair: nosuch: no such interface {red}\nstatus 1\n\
+             status 1\n\
+             unchanged\n\
+             forced\n\
+             0\n"
+        )
+    );
+    assert_eq!(r.stderr, "vethpair: veth-red: no such interface\n");
+}
+
+#[test]
 fn the_cable_carries_traffic() {
     if !command_or_skip("the_cable_carries_traffic", "ping", "iputils-ping") {
         return;
@@ -259,7 +328,7 @@ fn usage_errors_exit_2_with_one_line() {
              vethpair: {same}{hint}\nstatus 2\n\
              vethpair: missing argument for option '--peer-netns'{hint}\nstatus 2\n\
              vethpair: invalid option '-q'{hint}\nstatus 2\n\
-             Usage: vethpair [-n NS] [--peer-netns PEER_NS] [-p] NAME PEER\n\
+             Usage: vethpair [-n NS] [--peer-netns PEER_NS] [-p] NAME PEER  create a veth pair\n\
              vethpair (nstools) 0.1.0\n"
         )
     );
