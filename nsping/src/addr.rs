@@ -32,7 +32,6 @@ pub struct Addr<'a> {
     pub zone: &'a str,
 }
 
-#[cfg(test)]
 impl<'a> Addr<'a> {
     pub fn plain(ip: IpAddr) -> Addr<'a> {
         Addr { ip, zone: "" }

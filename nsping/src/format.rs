@@ -9,6 +9,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use crate::addr::{Addr, Family};
 use crate::decimal::percent_g;
 use crate::output::Reply;
+use crate::packet::Notice;
 use crate::stats::Stats;
 
 /// `PING host (addr) 56(84) bytes of data.` (IPv4) or
@@ -90,6 +91,17 @@ pub fn icmp_error(out: &mut Vec<u8>, from: Addr, seq: u16, kind: u8, code: u8, i
         IpAddr::V4(_) => icmp4_text(out, kind, code, info),
         IpAddr::V6(_) => icmp6_text(out, kind, code, info),
     }
+    out.push(b'\n');
+}
+
+/// `From 10.0.0.254: icmp_seq=1 Redirect Host(New nexthop: 10.0.0.253)`:
+/// a redirect or source quench, as a raw socket receives them.
+pub fn notice(out: &mut Vec<u8>, from: Addr, n: &Notice) {
+    let _ = write!(out, "From {from}: icmp_seq={} ", n.seq);
+    if n.bad_checksum {
+        out.extend_from_slice(b"(BAD CHECKSUM)");
+    }
+    icmp4_text(out, n.kind, n.code, n.gateway);
     out.push(b'\n');
 }
 
@@ -448,6 +460,28 @@ pub(crate) mod tests {
         assert_eq!(
             text(|o| icmp_text(o, Family::V6, 2, 0, 1280)),
             "Packet too big: mtu=1280"
+        );
+    }
+
+    #[test]
+    fn redirect_lines() {
+        let from = Addr::plain("10.0.0.254".parse().unwrap());
+        let mut n = Notice {
+            seq: 1,
+            kind: 5,
+            code: 1,
+            gateway: 0x0a00_00fd,
+            bad_checksum: false,
+        };
+        assert_eq!(
+            text(|o| notice(o, from, &n)),
+            "From 10.0.0.254: icmp_seq=1 Redirect Host(New nexthop: 10.0.0.253)\n"
+        );
+        n.bad_checksum = true;
+        (n.kind, n.code) = (4, 0);
+        assert_eq!(
+            text(|o| notice(o, from, &n)),
+            "From 10.0.0.254: icmp_seq=1 (BAD CHECKSUM)Source Quench\n"
         );
     }
 

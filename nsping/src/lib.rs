@@ -45,15 +45,41 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let mut tool = Tool::new(&spec::SPEC);
     tool.usage_status = 2;
     tool.failure_status = 2;
-    tool.run(|| run(&tool, args))
+    tool.run(|| {
+        run(&tool, args).or_else(|e| match e.downcast_ref::<Failure>() {
+            Some(failure) => {
+                tool.warn(format_args!("{failure}"));
+                Ok(ExitCode::from(1))
+            }
+            None => Err(e),
+        })
+    })
+}
+
+/// An error iputils ends with status 1 where others end with 2: a bad
+/// option value, no HOST, stdout that takes no output.
+#[derive(Debug)]
+pub(crate) struct Failure(String);
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Failure {}
+
+pub(crate) fn failure(message: impl Into<String>) -> anyhow::Error {
+    Failure(message.into()).into()
 }
 
 fn run(tool: &Tool, args: impl IntoIterator<Item = OsString>) -> anyhow::Result<ExitCode> {
     let mut args = args.into_iter();
     args.next();
     let mut o = match options::parse(args)? {
-        Command::Help => return tool.print_help(),
-        Command::Version => return tool.print_version(),
+        // A write error is a failure, status 1, as iputils.
+        Command::Help => return tool.print_help().map_err(|e| failure(e.to_string())),
+        Command::Version => return tool.print_version().map_err(|e| failure(e.to_string())),
         Command::Run(o) => *o,
     };
     let root = rustix::process::getuid().is_root();
@@ -69,22 +95,14 @@ fn run(tool: &Tool, args: impl IntoIterator<Item = OsString>) -> anyhow::Result<
         nscore::netns::enter(ns)?;
     }
     let target = resolve::resolve(&o.host, o.family)?;
-    let family = Family::of(target.addr);
-    if family == Family::V4 && o.size > options::MAX_SIZE_V4 {
-        return Err(cli::usage(format!(
-            "invalid value for -s: {} (at most {} over IPv4)",
-            o.size,
-            options::MAX_SIZE_V4
-        )));
-    }
-    let sock = socket::open(family)?;
-    let prepared = socket::prepare(&sock, &o, &target)?;
+    let (sock, prepared) = connect(&o, &target)?;
     let signals = signals::Signals::install()
         .map_err(|e| anyhow!("cannot set signal handlers: {}", cli::io_reason(&e)))?;
 
+    let ip = prepared.dst.ip();
     let run = output::Run {
-        host: &target.name,
-        address: target.addr,
+        host: target.name(ip),
+        address: ip,
         netns: o.netns.as_deref(),
         socket: sock.kind.name(),
         timing: o.size >= ping::TIMING_MIN_SIZE,
@@ -102,10 +120,28 @@ fn run(tool: &Tool, args: impl IntoIterator<Item = OsString>) -> anyhow::Result<
     let elapsed = pinger.elapsed();
     pinger.sink.summary(&pinger.stats, elapsed, status);
     pinger.sink.flush();
+    pinger.sink.write_error()?;
     if !reasons.is_empty() {
         pinger.sink.warn(format_args!("{}", reasons.join("; ")));
     }
     Ok(ExitCode::from(status))
+}
+
+/// The socket for the first address of HOST there is a route to, set up;
+/// an address without one is passed over while others remain, as iputils.
+fn connect(
+    o: &Options,
+    target: &resolve::Target,
+) -> anyhow::Result<(socket::IcmpSocket, socket::Prepared)> {
+    let mut no_route = None;
+    for &ip in &target.addrs {
+        let sock = socket::open(Family::of(ip))?;
+        match socket::prepare(&sock, o, ip, target.zone.as_deref()) {
+            Err(e) if e.is::<socket::NoRoute>() => no_route = Some(e),
+            prepared => return Ok((sock, prepared?)),
+        }
+    }
+    Err(no_route.unwrap_or_else(|| anyhow!("{}: no address", cli::quote(&o.host))))
 }
 
 /// The `--max-loss` / `--max-rtt` limits the run broke, as reasons.

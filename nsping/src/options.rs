@@ -11,12 +11,7 @@ use nscore::cli::{self, usage};
 
 use crate::addr::Family;
 use crate::decimal::parse_fixed;
-
-/// Largest ICMP payload that fits an IPv6 datagram (65535 - 8); IPv4 has
-/// 20 bytes less room, checked once the family is known.
-pub const MAX_SIZE: usize = 65527;
-/// Largest payload over IPv4: 65535 - 20 (IP header) - 8 (ICMP header).
-pub const MAX_SIZE_V4: usize = 65507;
+use crate::failure;
 
 /// `-I`: an interface to send from, or a source address to bind.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,7 +33,7 @@ pub struct Options {
     /// `-W`: how long to wait for a reply after the last send when none
     /// came at all, in milliseconds.
     pub linger_ms: u64,
-    /// `-w`: stop after this long whatever happens.
+    /// `-w`: stop after this long whatever happens (whole seconds).
     pub deadline: Option<Duration>,
     pub quiet: bool,
     /// `-s`: ICMP payload bytes.
@@ -50,6 +45,8 @@ pub struct Options {
     pub outstanding: bool,
     pub source: Option<Source>,
     pub flood: bool,
+    /// `-b`: a broadcast address may be pinged.
+    pub broadcast: bool,
     pub family: Option<Family>,
     pub json: bool,
     /// `--max-loss PCT`: fail when the loss is above PCT percent (in
@@ -77,6 +74,7 @@ impl Default for Options {
             outstanding: false,
             source: None,
             flood: false,
+            broadcast: false,
             family: None,
             json: false,
             max_loss: None,
@@ -107,14 +105,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Command
                 nscore::netns::path_of(&ns)?;
                 o.netns = Some(ns);
             }
-            Short('c') => {
-                let v = string(&mut parser)?;
-                let n: u64 = cli::parse_number("-c", &v)?;
-                if n == 0 || n > i64::MAX as u64 {
-                    return Err(invalid("-c", &v));
-                }
-                o.count = Some(n);
-            }
+            Short('c') => o.count = Some(number(&string(&mut parser)?, 1, i64::MAX)? as u64),
             Short('i') => {
                 let v = string(&mut parser)?;
                 o.interval_ms = millis("-i", &v)?;
@@ -125,30 +116,12 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Command
                 o.linger_ms = millis("-W", &v)?;
             }
             Short('w') => {
-                let v = string(&mut parser)?;
-                let ms = millis("-w", &v)?;
-                o.deadline = (ms > 0).then(|| Duration::from_millis(ms));
+                let seconds = number(&string(&mut parser)?, 0, i32::MAX.into())? as u64;
+                o.deadline = (seconds > 0).then(|| Duration::from_secs(seconds));
             }
             Short('q') => o.quiet = true,
-            Short('s') => {
-                let v = string(&mut parser)?;
-                let n: usize = cli::parse_number("-s", &v)?;
-                if n > MAX_SIZE {
-                    return Err(usage(format!(
-                        "invalid value for -s: {} (at most {MAX_SIZE})",
-                        cli::quote(&v)
-                    )));
-                }
-                o.size = n;
-            }
-            Short('t') => {
-                let v = string(&mut parser)?;
-                let n: u8 = cli::parse_number("-t", &v)?;
-                if n == 0 {
-                    return Err(invalid("-t", &v));
-                }
-                o.ttl = Some(n);
-            }
+            Short('s') => o.size = number(&string(&mut parser)?, 0, i32::MAX.into())? as usize,
+            Short('t') => o.ttl = Some(number(&string(&mut parser)?, 0, 255)? as u8),
             Short('D') => o.timestamps = true,
             Short('O') => o.outstanding = true,
             Short('I') => {
@@ -162,6 +135,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Command
                 });
             }
             Short('f') => o.flood = true,
+            Short('b') => o.broadcast = true,
             Short('4') => set_family(&mut o, Family::V4)?,
             Short('6') => set_family(&mut o, Family::V6)?,
             Long("json") => o.json = true,
@@ -186,7 +160,14 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Command
             other => return Err(cli::bad_argument(other.unexpected())),
         }
     }
-    o.host = host.ok_or_else(|| usage("missing HOST"))?;
+    // As iputils: `error(1, EDESTADDRREQ, "usage error")`.
+    let missing = || {
+        failure(format!(
+            "usage error: {}",
+            cli::strerror(libc::EDESTADDRREQ)
+        ))
+    };
+    o.host = host.ok_or_else(missing)?;
     if o.host.is_empty() {
         return Err(usage("HOST is empty"));
     }
@@ -199,6 +180,42 @@ fn string(parser: &mut lexopt::Parser) -> anyhow::Result<String> {
         .map_err(cli::bad_argument)?
         .string()
         .map_err(cli::bad_argument)
+}
+
+/// A whole number as iputils reads `-c`, `-s`, `-t` and `-w` (strtol,
+/// base 10), from `min` to `max`; what it refuses, refused in its words,
+/// a failure (status 1) rather than a usage error.
+fn number(value: &str, min: i64, max: i64) -> anyhow::Result<i64> {
+    let invalid = |why: &str| failure(format!("invalid argument: '{value}'{why}"));
+    let s = value.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']);
+    let (negative, s) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let digits = s.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 {
+        return Err(invalid(""));
+    }
+    let mut n: Option<i64> = Some(0);
+    for d in s[..digits].bytes().map(|b| i64::from(b - b'0')) {
+        n = n
+            .and_then(|n| n.checked_mul(10))
+            .and_then(|n| match negative {
+                true => n.checked_sub(d),
+                false => n.checked_add(d),
+            });
+    }
+    let Some(n) = n else {
+        return Err(invalid(&format!(": {}", cli::strerror(libc::ERANGE))));
+    };
+    if digits < s.len() {
+        return Err(invalid(""));
+    }
+    if n < min || n > max {
+        return Err(invalid(&format!(": out of range: {min} <= value <= {max}")));
+    }
+    Ok(n)
 }
 
 fn invalid(option: &str, value: &str) -> anyhow::Error {
@@ -309,8 +326,34 @@ mod tests {
     fn deadline_zero_means_none_as_in_iputils() {
         assert_eq!(run(&["-w", "0", "h"]).unwrap().deadline, None);
         assert_eq!(
-            run(&["-w", "0.5", "h"]).unwrap().deadline,
-            Some(Duration::from_millis(500))
+            run(&["-w", "5", "h"]).unwrap().deadline,
+            Some(Duration::from_secs(5))
+        );
+    }
+
+    #[test]
+    fn whole_numbers_as_iputils_reads_them() {
+        assert_eq!(number(" +12", 0, 20).unwrap(), 12);
+        assert_eq!(number("-3", -5, 0).unwrap(), -3);
+        for bad in ["", " ", "1.1", "0,1", "0x10", "12a", "+", "-"] {
+            assert_eq!(
+                number(bad, 0, 100).unwrap_err().to_string(),
+                format!("invalid argument: '{bad}'")
+            );
+        }
+        assert_eq!(
+            number("101", 0, 100).unwrap_err().to_string(),
+            "invalid argument: '101': out of range: 0 <= value <= 100"
+        );
+        let e = number("99999999999999999999", 0, 100).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid argument: '99999999999999999999': Numerical result out of range"
+        );
+        assert!(e.downcast_ref::<crate::Failure>().is_some());
+        assert_eq!(
+            number("-9223372036854775808", i64::MIN, 0).unwrap(),
+            i64::MIN
         );
     }
 
@@ -324,15 +367,35 @@ mod tests {
     }
 
     #[test]
+    fn bad_values_fail_as_iputils_fails_them() {
+        assert_eq!(error(&[]), "usage error: Destination address required");
+        assert_eq!(
+            error(&["-c", "0", "h"]),
+            "invalid argument: '0': out of range: 1 <= value <= 9223372036854775807"
+        );
+        assert_eq!(error(&["-c", "x", "h"]), "invalid argument: 'x'");
+        assert_eq!(error(&["-w", "0.1", "h"]), "invalid argument: '0.1'");
+        assert_eq!(
+            error(&["-t", "256", "h"]),
+            "invalid argument: '256': out of range: 0 <= value <= 255"
+        );
+        assert_eq!(
+            error(&["-s", "-1", "h"]),
+            "invalid argument: '-1': out of range: 0 <= value <= 2147483647"
+        );
+        for args in [&["-c", "1.1", "h"][..], &["-w", "0,1", "h"], &[]] {
+            let e = run(args).unwrap_err();
+            assert!(e.downcast_ref::<crate::Failure>().is_some(), "{args:?}");
+        }
+        assert_eq!(run(&["-s", "70000", "h"]).unwrap().size, 70000);
+        assert_eq!(run(&["-t", "0", "h"]).unwrap().ttl, Some(0));
+        assert!(run(&["-b", "h"]).unwrap().broadcast);
+    }
+
+    #[test]
     fn bad_input_is_a_usage_error_naming_it() {
-        assert_eq!(error(&[]), "missing HOST");
-        assert_eq!(error(&["-c", "0", "h"]), "invalid value for -c: 0");
-        assert_eq!(error(&["-c", "x", "h"]), "invalid value for -c: x");
         assert_eq!(error(&["-i", "-1", "h"]), "invalid value for -i: -1");
         assert_eq!(error(&["-i", "nan", "h"]), "invalid value for -i: nan");
-        assert_eq!(error(&["-t", "256", "h"]), "invalid value for -t: 256");
-        assert_eq!(error(&["-t", "0", "h"]), "invalid value for -t: 0");
-        assert!(error(&["-s", "70000", "h"]).starts_with("invalid value for -s: 70000"));
         assert_eq!(
             error(&["-4", "-6", "h"]),
             "only one of -4 and -6 may be given"
@@ -352,7 +415,12 @@ mod tests {
 
     #[test]
     fn all_errors_are_usage_errors() {
-        for args in [&["-c", "0", "h"][..], &["-q"], &["-z", "h"], &["a", "b"]] {
+        for args in [
+            &["-i", "x", "h"][..],
+            &["-q", "-c"],
+            &["-z", "h"],
+            &["a", "b"],
+        ] {
             let e = run(args).unwrap_err();
             assert!(e.downcast_ref::<cli::UsageError>().is_some(), "{args:?}");
         }

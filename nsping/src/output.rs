@@ -6,16 +6,16 @@
 
 use std::io::Write;
 use std::net::IpAddr;
-use std::os::fd::AsFd;
 use std::time::{Duration, SystemTime};
 
-use nscore::cli::{strerror, Tool};
+use nscore::cli::{print_stdout, strerror, Tool};
 use rustix::io::Errno;
 
 use crate::addr::{Addr, Family};
 use crate::options::Options;
+use crate::packet::Notice;
 use crate::stats::Stats;
-use crate::{format, json};
+use crate::{failure, format, json};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Style {
@@ -67,8 +67,8 @@ pub struct Sink<'a> {
     show_ipg: bool,
     run: Run<'a>,
     out: Vec<u8>,
-    /// Stdout took no more output.
-    stdout_gone: bool,
+    /// Why stdout took no more output.
+    write_error: Option<String>,
 }
 
 impl<'a> Sink<'a> {
@@ -87,7 +87,7 @@ impl<'a> Sink<'a> {
             show_ipg: o.interval_ms == 0 || o.flood,
             run,
             out: Vec::with_capacity(4096),
-            stdout_gone: false,
+            write_error: None,
         }
     }
 
@@ -155,6 +155,14 @@ impl<'a> Sink<'a> {
                 SystemTime::now(),
             ),
             Style::Quiet | Style::JsonQuiet => {}
+        }
+    }
+
+    /// A redirect or source quench about our probe (text only, as iputils).
+    pub fn notice(&mut self, from: Addr, notice: &Notice) {
+        if self.style == Style::Text {
+            self.stamp();
+            format::notice(&mut self.out, from, notice);
         }
     }
 
@@ -232,15 +240,13 @@ impl<'a> Sink<'a> {
         self.tool.warn(message);
     }
 
-    /// Writes what is buffered for stdout; a reader that went away ends
-    /// the run (as SIGPIPE ends iputils ping) without a message.
+    /// Writes what is buffered for stdout. A reader that went away ends
+    /// the process by SIGPIPE, as it ends iputils ping; any other error
+    /// ends the run, to be reported by `write_error`.
     pub fn flush(&mut self) {
-        let mut at = 0;
-        while at < self.out.len() && !self.stdout_gone {
-            match rustix::io::write(std::io::stdout().as_fd(), &self.out[at..]) {
-                Ok(n) => at += n,
-                Err(Errno::INTR | Errno::AGAIN) => {}
-                Err(_) => self.stdout_gone = true,
+        if self.write_error.is_none() && !self.out.is_empty() {
+            if let Err(e) = print_stdout(&self.out) {
+                self.write_error = Some(e.to_string());
             }
         }
         self.out.clear();
@@ -248,6 +254,14 @@ impl<'a> Sink<'a> {
 
     /// Stdout takes no more output: the run should end.
     pub fn gone(&self) -> bool {
-        self.stdout_gone
+        self.write_error.is_some()
+    }
+
+    /// `write error: WHY`, a failure (status 1, as iputils), if stdout
+    /// took no more output.
+    pub fn write_error(&self) -> anyhow::Result<()> {
+        self.write_error
+            .as_ref()
+            .map_or(Ok(()), |e| Err(failure(e.as_str())))
     }
 }

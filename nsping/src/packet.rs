@@ -5,14 +5,21 @@
 //! run's random cookie, the rest byte `i` = `i as u8` as iputils fills it.
 //! Send times are kept locally, never carried in the packet.
 
+use std::net::Ipv4Addr;
+
 use crate::addr::Family;
 
 pub const ICMP_ECHOREPLY: u8 = 0;
+pub const ICMP_SOURCE_QUENCH: u8 = 4;
+pub const ICMP_REDIRECT: u8 = 5;
 pub const ICMP_ECHO: u8 = 8;
 pub const ICMPV6_ECHO_REQUEST: u8 = 128;
 pub const ICMPV6_ECHO_REPLY: u8 = 129;
 pub const HEADER_LEN: usize = 8;
 pub const COOKIE_LEN: usize = 8;
+/// No IP packet carries this much ICMP payload: a larger `-s` fails to
+/// send all the same, so no more is allocated.
+pub const UNSENDABLE: usize = 65536;
 
 /// The Internet checksum (RFC 1071) of `data`: the value to store in
 /// network byte order, or 0 when checking a packet that carries its own.
@@ -39,7 +46,7 @@ pub struct Request {
 
 impl Request {
     pub fn new(family: Family, size: usize, ident: u16, cookie: &[u8; COOKIE_LEN]) -> Request {
-        let mut bytes = vec![0u8; HEADER_LEN + size];
+        let mut bytes = vec![0u8; HEADER_LEN + size.min(UNSENDABLE)];
         bytes[0] = match family {
             Family::V4 => ICMP_ECHO,
             Family::V6 => ICMPV6_ECHO_REQUEST,
@@ -89,6 +96,18 @@ pub struct Reply {
     pub header_ttl: Option<u8>,
     /// Shorter than what we sent.
     pub truncated: bool,
+}
+
+/// A redirect or a source quench about one of our requests: iputils
+/// prints them as a raw IPv4 socket receives them, and counts nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Notice {
+    pub seq: u16,
+    pub kind: u8,
+    pub code: u8,
+    /// The new next hop of a redirect (the ICMP header's second word).
+    pub gateway: u32,
+    pub bad_checksum: bool,
 }
 
 /// Why a packet was not taken as one of our replies.
@@ -150,6 +169,35 @@ impl Matcher {
             Some(c) if c != &self.cookie[..n] => Err(Reject::WrongCookie),
             Some(_) => Ok(()),
         }
+    }
+
+    /// Judges a packet a raw IPv4 socket received, with its IP header, as
+    /// a redirect or source quench quoting our request to `dst` (its IP
+    /// header and at least 8 bytes of the ICMP message).
+    pub fn notice(&self, packet: &[u8], dst: Ipv4Addr) -> Option<Notice> {
+        let ihl = usize::from(packet.first()? & 0x0f) * 4;
+        let icmp = packet.get(ihl..)?;
+        if !self.raw || self.family != Family::V4 || ihl < 20 || icmp.len() < HEADER_LEN {
+            return None;
+        }
+        if !matches!(icmp[0], ICMP_REDIRECT | ICMP_SOURCE_QUENCH) {
+            return None;
+        }
+        let quoted = &icmp[HEADER_LEN..];
+        let quoted_ihl = usize::from(quoted.first()? & 0x0f) * 4;
+        if quoted_ihl < 20
+            || quoted.len() < quoted_ihl + HEADER_LEN
+            || quoted[16..20] != dst.octets()
+        {
+            return None;
+        }
+        Some(Notice {
+            seq: self.quoted_request(&quoted[quoted_ihl..])?,
+            kind: icmp[0],
+            code: icmp[1],
+            gateway: u32::from_be_bytes([icmp[4], icmp[5], icmp[6], icmp[7]]),
+            bad_checksum: checksum(icmp) != 0,
+        })
     }
 
     /// Judges the packet quoted by an error from the error queue (our own
@@ -361,6 +409,40 @@ mod tests {
         assert_eq!(m.reply(&icmp).unwrap().seq, 2);
         m.size = 0;
         assert_eq!(m.reply(&icmp[..8]).unwrap().seq, 2);
+    }
+
+    #[test]
+    fn redirects_quoting_our_requests() {
+        let m = matcher(Family::V4, true);
+        let dst = Ipv4Addr::new(10, 0, 1, 2);
+        let mut req = Request::new(Family::V4, 56, 0x1234, &COOKIE);
+        let sent = req.set_seq(3).to_vec();
+        // The quoted IP header: from 10.0.0.1 to dst.
+        let mut quoted = vec![0x45, 0, 0, 84, 0, 0, 0x40, 0, 64, 1, 0, 0, 10, 0, 0, 1];
+        quoted.extend_from_slice(&dst.octets());
+        quoted.extend_from_slice(&sent);
+        let mut icmp = vec![ICMP_REDIRECT, 1, 0, 0, 10, 0, 0, 253];
+        icmp.extend_from_slice(&quoted);
+        let sum = checksum(&icmp);
+        icmp[2..4].copy_from_slice(&sum.to_be_bytes());
+        let packet = with_ip_header(&icmp, 64);
+        let notice = Notice {
+            seq: 3,
+            kind: ICMP_REDIRECT,
+            code: 1,
+            gateway: 0x0a00_00fd,
+            bad_checksum: false,
+        };
+        assert_eq!(m.notice(&packet, dst), Some(notice));
+        assert_eq!(m.notice(&packet[..20 + 8 + 20 + 7], dst), None);
+        assert_eq!(m.notice(&packet, Ipv4Addr::new(10, 0, 1, 3)), None);
+        assert_eq!(matcher(Family::V4, false).notice(&packet, dst), None);
+        let mut damaged = packet.clone();
+        damaged[25] ^= 1;
+        assert!(m.notice(&damaged, dst).unwrap().bad_checksum);
+        let mut unreachable = packet;
+        unreachable[20] = 3;
+        assert_eq!(m.notice(&unreachable, dst), None);
     }
 
     #[test]

@@ -9,6 +9,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::os::fd::AsFd;
 use std::time::{Duration, Instant};
 
+use nscore::cli::strerror;
 use rustix::event::{poll, PollFd, PollFlags};
 use rustix::io::Errno;
 use rustix::net::SendFlags;
@@ -43,6 +44,8 @@ pub struct Pinger<'a> {
     interval: Duration,
     start: Instant,
     last_send: Instant,
+    /// Sends in a row that found the device queue full.
+    no_room: u32,
     zones: Zones<'a>,
 }
 
@@ -59,7 +62,7 @@ impl<'a> Pinger<'a> {
         packet::fill_random(&mut ident)?;
         let ident = u16::from_ne_bytes(ident);
         let check_source = match dst.ip() {
-            IpAddr::V4(a) => !a.is_multicast() && !a.is_broadcast(),
+            IpAddr::V4(a) => !o.broadcast && !a.is_multicast() && !a.is_broadcast(),
             // Not multicast, not a subnet-router anycast (zero interface id).
             IpAddr::V6(a) => !a.is_multicast() && a.octets()[8..].iter().any(|&b| b != 0),
         };
@@ -70,10 +73,7 @@ impl<'a> Pinger<'a> {
                 Some(MIN_INTERVAL),
             )
             .map_err(|e| {
-                anyhow::anyhow!(
-                    "cannot set SO_RCVTIMEO: {}",
-                    nscore::cli::strerror(e.raw_os_error())
-                )
+                anyhow::anyhow!("cannot set SO_RCVTIMEO: {}", strerror(e.raw_os_error()))
             })?;
         }
         let now = Instant::now();
@@ -99,6 +99,7 @@ impl<'a> Pinger<'a> {
             interval: Duration::from_millis(o.interval_ms),
             start: now,
             last_send: now,
+            no_room: 0,
             zones: Zones::new(sock.fd.as_fd()),
         })
     }
@@ -216,8 +217,8 @@ impl<'a> Pinger<'a> {
         u8::from(self.stats.received == 0 || short)
     }
 
-    /// Sends one probe. Returns when to try again if the kernel had no room
-    /// (the probe is then not counted).
+    /// Sends one probe, as iputils' `pinger` does. Returns when to try
+    /// again when the probe did not go (and does not count).
     fn send(&mut self, now: Instant) -> Option<Instant> {
         let o = self.o;
         if o.outstanding && self.stats.transmitted > 0 {
@@ -231,29 +232,48 @@ impl<'a> Pinger<'a> {
         let packet = self.request.set_seq(seq);
         let len = packet.len();
         let result = rustix::net::sendto(&self.sock.fd, packet, SendFlags::empty(), &self.dst);
-        match result {
-            Ok(n) if n == len => {}
+        // Why the probe failed, to be said.
+        let failed = match result {
+            Ok(n) if n == len => {
+                self.no_room = 0;
+                None
+            }
+            Ok(_) => Some("short write".to_string()),
             Err(Errno::AGAIN) => return Some(now + MIN_INTERVAL),
-            Err(Errno::NOBUFS | Errno::NOMEM) => {
+            Err(e @ (Errno::NOBUFS | Errno::NOMEM)) => {
+                // The device queue is full: try again, for -W at most.
                 let pause = (self.interval / 2).clamp(MIN_INTERVAL, Duration::from_millis(500));
-                return Some(now + pause);
-            }
-            other => {
-                // A queued ICMP error makes sends fail; it says more.
-                if self.read_errors() == 0 {
-                    let why = match other {
-                        Err(e) => nscore::cli::strerror(e.raw_os_error()),
-                        Ok(_) => "short write".to_string(),
-                    };
-                    self.sink.send_failed(&why);
+                self.no_room += 1;
+                if pause * self.no_room < Duration::from_millis(o.linger_ms) {
+                    return Some(now + pause);
                 }
+                Some(strerror(e.raw_os_error()))
             }
-        }
+            // A queued error makes a send fail: the first one may say why.
+            // Unlike iputils, which says nothing when the queue is empty,
+            // a failure is reported unless a local error just said it.
+            Err(e) => match self.receiver.error(&self.sock.fd) {
+                // Not ours: send again.
+                Some(Arrival::Other) => return Some(now),
+                Some(arrival @ Arrival::Local(_)) => {
+                    self.arrived(arrival);
+                    None
+                }
+                arrival => {
+                    if let Some(arrival) = arrival {
+                        self.arrived(arrival);
+                    }
+                    Some(strerror(e.raw_os_error()))
+                }
+            },
+        };
         self.stats.sent();
         self.probes.sent(seq, at);
         self.last_send = now;
-        if result.is_ok() {
-            self.sink.sent();
+        match failed {
+            Some(why) => self.sink.send_failed(&why),
+            None if result.is_ok() => self.sink.sent(),
+            None => {}
         }
         None
     }
@@ -307,12 +327,7 @@ impl<'a> Pinger<'a> {
         match poll(&mut fds, ts.as_ref()) {
             Ok(_) => {}
             Err(Errno::INTR) => return Ok(()),
-            Err(e) => {
-                return Err(anyhow::anyhow!(
-                    "poll: {}",
-                    nscore::cli::strerror(e.raw_os_error())
-                ))
-            }
+            Err(e) => return Err(anyhow::anyhow!("poll: {}", strerror(e.raw_os_error()))),
         }
         let revents = fds[0].revents();
         if revents.contains(PollFlags::ERR) {
@@ -361,14 +376,11 @@ impl<'a> Pinger<'a> {
         }
     }
 
-    /// Reads the error queue dry; returns how many ICMP errors were ours.
-    fn read_errors(&mut self) -> usize {
-        let mut ours = 0;
+    /// Reads the error queue dry.
+    fn read_errors(&mut self) {
         while let Some(arrival) = self.receiver.error(&self.sock.fd) {
-            ours += usize::from(matches!(arrival, Arrival::Error { .. }));
             self.arrived(arrival);
         }
-        ours
     }
 
     /// Counts what arrived and hands it to the sink.
@@ -403,6 +415,7 @@ impl<'a> Pinger<'a> {
                     different_address: self.check_source && from != self.dst.ip(),
                 });
             }
+            Arrival::Notice { notice, from } => self.sink.notice(Addr::plain(from), &notice),
             Arrival::Error { seq, error } => self.icmp_error(seq, &error),
             // As iputils: not counted under -q.
             Arrival::Local(e) if !self.o.quiet => {

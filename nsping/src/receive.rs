@@ -25,6 +25,11 @@ pub enum Arrival {
         /// The kernel's receive time, when it gave one.
         at_ns: Option<u64>,
     },
+    /// A redirect or source quench about one of our probes.
+    Notice {
+        notice: packet::Notice,
+        from: IpAddr,
+    },
     /// An ICMP error about our probe `seq`.
     Error { seq: u16, error: ExtendedError },
     /// A local error (EMSGSIZE and the like).
@@ -43,7 +48,7 @@ pub struct Receiver {
 
 impl Receiver {
     pub fn new(matcher: Matcher, dst: IpAddr) -> Receiver {
-        let size = matcher.size;
+        let size = matcher.size.min(packet::UNSENDABLE);
         Receiver {
             matcher,
             dst,
@@ -57,8 +62,16 @@ impl Receiver {
     /// the socket's SO_RCVTIMEO).
     pub fn datagram(&mut self, fd: impl AsFd, flags: i32) -> io::Result<Arrival> {
         let r = sys::receive(fd, &mut self.buf, &mut self.control, flags)?;
-        let Ok(reply) = self.matcher.reply(&self.buf[..r.len]) else {
-            return Ok(Arrival::Other);
+        let packet = &self.buf[..r.len];
+        let Ok(reply) = self.matcher.reply(packet) else {
+            let notice = match (self.dst, r.from) {
+                (IpAddr::V4(dst), Some(from)) => self
+                    .matcher
+                    .notice(packet, dst)
+                    .map(|notice| Arrival::Notice { notice, from }),
+                _ => None,
+            };
+            return Ok(notice.unwrap_or(Arrival::Other));
         };
         Ok(Arrival::Reply {
             reply,

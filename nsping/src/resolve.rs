@@ -1,27 +1,69 @@
-//! HOST to an address: an IP literal (IPv6 may carry `%IFACE` or `%INDEX`),
-//! else a name from `/etc/hosts`, read here first so the static binary
-//! resolves in a VM without DNS, else the C library's resolver through
-//! std's `ToSocketAddrs`.
+//! HOST to addresses, as iputils finds them: an IP literal (IPv6 may carry
+//! `%IFACE` or `%INDEX`), else the C library's `getaddrinfo` (hosts file,
+//! then DNS), whose answers come in RFC 6724 order (`::1` before
+//! `127.0.0.1` for `localhost`); ping takes the first it can route to.
+//! Failures read as glibc words them, whatever C library the binary has.
 
-use std::net::{IpAddr, ToSocketAddrs};
+use std::ffi::{CStr, CString};
+use std::net::IpAddr;
 
 use anyhow::anyhow;
 use nscore::cli::quote;
+use nscore::errno::{packed_len, Texts};
 
 use crate::addr::Family;
+use crate::sys;
 
 /// Where to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
-    pub addr: IpAddr,
-    /// The name as the header shows it: the literal, or the canonical name.
-    pub name: String,
+    /// The addresses of HOST of the family asked for, best first.
+    pub addrs: Vec<IpAddr>,
+    /// HOST as given.
+    host: String,
+    /// Its canonical name, from the resolver.
+    canonical: Option<String>,
     /// IPv6 zone (`fe80::1%veth-red`): an interface name or index.
-    pub scope: Option<String>,
+    pub zone: Option<String>,
 }
 
-fn wrong_family(host: &str) -> anyhow::Error {
-    anyhow!("{}: Address family for hostname not supported", quote(host))
+impl Target {
+    /// The name the header shows for `ip`, as iputils: the canonical name
+    /// when it pings IPv4, HOST as given for IPv6 (or a literal).
+    pub fn name(&self, ip: IpAddr) -> &str {
+        match (ip, &self.canonical) {
+            (IpAddr::V4(_), Some(canonical)) => canonical,
+            _ => &self.host,
+        }
+    }
+}
+
+/// `EAI_ADDRFAMILY`, which glibc has and musl does not return.
+const EAI_ADDRFAMILY: i32 = -9;
+
+/// `gai_strerror` as glibc has it, by the negated EAI_ code (the same
+/// numbers in glibc and musl).
+const GAI_ENTRIES: &[(i32, &str)] = &[
+    (1, "Bad value for ai_flags"),
+    (2, "Name or service not known"),
+    (3, "Temporary failure in name resolution"),
+    (4, "Non-recoverable failure in name resolution"),
+    (5, "No address associated with hostname"),
+    (6, "ai_family not supported"),
+    (7, "ai_socktype not supported"),
+    (8, "Servname not supported for ai_socktype"),
+    (9, "Address family for hostname not supported"),
+    (10, "Memory allocation failure"),
+    (11, "System error"),
+];
+static GAI_TEXTS: Texts<{ packed_len(GAI_ENTRIES) }> = Texts::pack(GAI_ENTRIES);
+
+fn gai_text(code: i32) -> &'static str {
+    GAI_TEXTS.get(-code).unwrap_or("Unknown error")
+}
+
+fn failed(host: &str, code: i32) -> anyhow::Error {
+    anyhow!("{}: {}", quote(host), gai_text(code))
 }
 
 /// Splits `ADDR%ZONE` and parses the address.
@@ -34,95 +76,79 @@ fn literal(s: &str) -> Option<(IpAddr, Option<String>)> {
     (!zone.is_empty()).then(|| (IpAddr::V6(a), Some(zone.to_string())))
 }
 
-/// Looks `name` up in the text of a hosts file: the first entry of the
-/// wanted family whose names include it (case-insensitively), with the
-/// entry's first name as the canonical one.
-pub fn from_hosts(text: &str, name: &str, family: Option<Family>) -> Option<Target> {
-    for line in text.lines() {
-        let line = line.split('#').next().unwrap_or("");
-        let mut fields = line.split_whitespace();
-        let Some(addr) = fields.next() else { continue };
-        let names: Vec<&str> = fields.collect();
-        if !names.iter().any(|n| n.eq_ignore_ascii_case(name)) {
-            continue;
+pub fn resolve(host: &str, family: Option<Family>) -> anyhow::Result<Target> {
+    let wanted = |a: &IpAddr| family.is_none_or(|f| f == Family::of(*a));
+    let (addrs, canonical, zone) = match literal(host) {
+        Some((addr, zone)) => (vec![addr], None, zone),
+        None => {
+            let (found, canonical) = lookup(host).map_err(|code| failed(host, code))?;
+            (found, canonical, None)
         }
-        let Some((addr, scope)) = literal(addr) else {
-            continue;
-        };
-        if family.is_some_and(|f| f != Family::of(addr)) {
-            continue;
-        }
-        return Some(Target {
-            addr,
-            name: names[0].to_string(),
-            scope,
-        });
+    };
+    // As iputils: both families asked for, the others dropped after.
+    let addrs: Vec<IpAddr> = addrs.into_iter().filter(wanted).collect();
+    if addrs.is_empty() {
+        return Err(failed(host, EAI_ADDRFAMILY));
     }
-    None
+    Ok(Target {
+        addrs,
+        host: host.to_string(),
+        canonical,
+        zone,
+    })
 }
 
-pub fn resolve(host: &str, family: Option<Family>) -> anyhow::Result<Target> {
-    if let Some((addr, scope)) = literal(host) {
-        if family.is_some_and(|f| f != Family::of(addr)) {
-            return Err(wrong_family(host));
+/// `getaddrinfo(host)` as iputils asks it (any family, UDP so each address
+/// comes once, the canonical name): the addresses in its order, and the
+/// name; the EAI_ code when it fails.
+fn lookup(host: &str) -> Result<(Vec<IpAddr>, Option<String>), i32> {
+    let host = CString::new(host).map_err(|_| libc::EAI_NONAME)?;
+    // SAFETY: all-zero is a valid addrinfo (null pointers, no flags).
+    let mut hints: libc::addrinfo = unsafe { std::mem::zeroed() };
+    hints.ai_family = libc::AF_UNSPEC;
+    hints.ai_socktype = libc::SOCK_DGRAM;
+    hints.ai_protocol = libc::IPPROTO_UDP;
+    hints.ai_flags = libc::AI_CANONNAME;
+    let mut list = std::ptr::null_mut();
+    // SAFETY: `host` and `hints` outlive the call, `list` receives a list
+    // that is freed below.
+    let code = unsafe { libc::getaddrinfo(host.as_ptr(), std::ptr::null(), &hints, &mut list) };
+    if code != 0 {
+        return Err(code);
+    }
+    let mut addrs = Vec::new();
+    let mut canonical = None;
+    let mut entry = list;
+    // SAFETY: getaddrinfo returned a well-formed list, walked once
+    // before it is freed; each ai_addr holds ai_addrlen bytes.
+    unsafe {
+        while let Some(ai) = entry.as_ref() {
+            if canonical.is_none() && !ai.ai_canonname.is_null() {
+                let name = CStr::from_ptr(ai.ai_canonname);
+                canonical = name.to_str().ok().map(str::to_string);
+            }
+            if !ai.ai_addr.is_null() {
+                let raw = std::slice::from_raw_parts(ai.ai_addr.cast(), ai.ai_addrlen as usize);
+                addrs.extend(sys::sockaddr_ip(raw));
+            }
+            entry = ai.ai_next;
         }
-        return Ok(Target {
-            addr,
-            name: host.to_string(),
-            scope,
-        });
+        libc::freeaddrinfo(list);
     }
-    if let Ok(text) = std::fs::read_to_string("/etc/hosts") {
-        if let Some(t) = from_hosts(&text, host, family) {
-            return Ok(t);
-        }
-    }
-    let found = (host, 0u16).to_socket_addrs().map_err(|e| {
-        let why = e.to_string();
-        let why = why
-            .strip_prefix("failed to lookup address information: ")
-            .unwrap_or(&why)
-            .to_string();
-        anyhow!("{}: {why}", quote(host))
-    })?;
-    let mut any = false;
-    for sa in found {
-        any = true;
-        if !family.is_some_and(|f| f != Family::of(sa.ip())) {
-            return Ok(Target {
-                addr: sa.ip(),
-                name: host.to_string(),
-                scope: None,
-            });
-        }
-    }
-    if any {
-        Err(wrong_family(host))
-    } else {
-        Err(anyhow!("{}: Name or service not known", quote(host)))
-    }
+    Ok((addrs, canonical))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const HOSTS: &str = "\
-127.0.0.1\tlocalhost
-::1     localhost ip6-localhost ip6-loopback
-# a comment line
-10.0.0.2 blue blue.lab   # trailing comment
-fd00::2  blue6 Blue
-fe80::1%veth-red  peer
-";
-
     #[test]
     fn literals_need_no_lookup() {
         let t = resolve("10.0.0.2", None).unwrap();
-        assert_eq!(t.addr, "10.0.0.2".parse::<IpAddr>().unwrap());
-        assert_eq!(t.name, "10.0.0.2");
+        let ip = "10.0.0.2".parse::<IpAddr>().unwrap();
+        assert_eq!((&t.addrs[..], t.name(ip)), (&[ip][..], "10.0.0.2"));
         let t = resolve("fe80::1%veth-red", Some(Family::V6)).unwrap();
-        assert_eq!(t.scope.as_deref(), Some("veth-red"));
+        assert_eq!(t.zone.as_deref(), Some("veth-red"));
         assert_eq!(
             resolve("10.0.0.2", Some(Family::V6))
                 .unwrap_err()
@@ -132,37 +158,21 @@ fe80::1%veth-red  peer
     }
 
     #[test]
-    fn hosts_file_entries() {
-        let t = from_hosts(HOSTS, "blue.lab", None).unwrap();
+    fn resolver_texts_are_glibcs() {
+        // The test binary has the host's C library: glibc, on the
+        // machines the tests are meant for.
+        for &(code, text) in GAI_ENTRIES {
+            // SAFETY: gai_strerror returns a static NUL-terminated string.
+            let glibc = unsafe { CStr::from_ptr(libc::gai_strerror(-code)) };
+            assert_eq!(glibc.to_str().unwrap(), text, "EAI code {}", -code);
+            assert_eq!(gai_text(-code), text);
+        }
+        assert_eq!(gai_text(-100), "Unknown error");
         assert_eq!(
-            (t.addr.to_string(), t.name.as_str()),
-            ("10.0.0.2".into(), "blue")
+            gai_text(EAI_ADDRFAMILY),
+            "Address family for hostname not supported"
         );
-        assert_eq!(
-            from_hosts(HOSTS, "BLUE6", None).unwrap().addr.to_string(),
-            "fd00::2"
-        );
-        assert_eq!(
-            from_hosts(HOSTS, "localhost", Some(Family::V6))
-                .unwrap()
-                .addr
-                .to_string(),
-            "::1"
-        );
-        assert_eq!(
-            from_hosts(HOSTS, "localhost", None)
-                .unwrap()
-                .addr
-                .to_string(),
-            "127.0.0.1"
-        );
-        assert_eq!(
-            from_hosts(HOSTS, "peer", None).unwrap().scope.as_deref(),
-            Some("veth-red")
-        );
-        assert_eq!(from_hosts(HOSTS, "comment", None), None);
-        assert_eq!(from_hosts(HOSTS, "blue6", Some(Family::V4)), None);
-        assert_eq!(from_hosts(HOSTS, "nobody", None), None);
+        assert_eq!((libc::EAI_NONAME, libc::EAI_AGAIN), (-2, -3));
     }
 
     #[test]

@@ -29,7 +29,7 @@ summary; SIGQUIT prints the running figures on stderr.
             .help("with no reply at all, wait this long after the last send (default 10)"),
         Flag::short('w', "deadline")
             .value("SECONDS")
-            .help("stop after SECONDS whatever happens"),
+            .help("stop after SECONDS (whole) whatever happens"),
         Flag::short('q', "quiet").help("print only the first line and the summary"),
         Flag::short('s', "size")
             .value("SIZE")
@@ -45,6 +45,7 @@ summary; SIGQUIT prints the running figures on stderr.
             .complete(Complete::Device)
             .help("send through this interface, or from this address"),
         Flag::short('f', "flood").help("flood: send as fast as replies come (root only)"),
+        Flag::short('b', "broadcast").help("allow pinging a broadcast address"),
         Flag::short('4', "ipv4").help("use IPv4 only"),
         Flag::short('6', "ipv6").help("use IPv6 only"),
         Flag::long("json").help(
@@ -65,6 +66,6 @@ summary; SIGQUIT prints the running figures on stderr.
     options_first: false,
     exit_status: "\
 0 replies received, 1 too few replies (or a --max-* limit
-broken), 2 any other error.
+broken, a bad option value, no HOST, a write error), 2 any other error.
 ",
 };
