@@ -77,24 +77,34 @@ pub fn percent_g(v: f32) -> String {
         digits = 100_000;
         x += 1;
     }
-    let text = format!("{}", digits as u64);
-    let trim = |s: String| -> String {
-        if s.contains('.') {
-            s.trim_end_matches('0').trim_end_matches('.').to_string()
-        } else {
-            s
-        }
-    };
-    if x < -4 {
-        let mantissa = trim(format!("{}.{}", &text[..1], &text[1..]));
-        format!("{mantissa}e-{:02}", -x)
-    } else if x >= 0 {
-        let point = x as usize + 1;
-        trim(format!("{}.{}", &text[..point], &text[point..]))
+    // The six digits with the decimal point among them (or after zeros),
+    // then trailing zeros and a bare point dropped, as %g does.
+    let digit = |i: u32| b'0' + (digits / 10u128.pow(i) % 10) as u8;
+    let mut text = Vec::with_capacity(16);
+    if (-4..0).contains(&x) {
+        text.extend_from_slice(b"0.");
+        text.extend(std::iter::repeat_n(b'0', (-x - 1) as usize));
+        text.extend((0..6).rev().map(digit));
     } else {
-        let zeros = "0".repeat((-x - 1) as usize);
-        trim(format!("0.{zeros}{text}"))
+        let point = x.max(0) as usize + 1;
+        for (n, i) in (0..6).rev().enumerate() {
+            if n == point {
+                text.push(b'.');
+            }
+            text.push(digit(i));
+        }
     }
+    while text.last() == Some(&b'0') {
+        text.pop();
+    }
+    if text.last() == Some(&b'.') {
+        text.pop();
+    }
+    if x < -4 {
+        text.extend_from_slice(b"e-");
+        text.extend([b'0' + (-x / 10) as u8, b'0' + (-x % 10) as u8]);
+    }
+    String::from_utf8(text).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -32,10 +32,10 @@ use std::ffi::OsString;
 use std::process::ExitCode;
 
 use anyhow::anyhow;
-use nscore::cli::{self, Tool};
+use nscore::cli::{self, Command, Tool};
 
 use crate::addr::Family;
-use crate::options::{Command, Options};
+use crate::options::Options;
 use crate::output::Sink;
 
 /// iputils' MINUSERINTERVAL: the shortest interval without privileges.
@@ -74,13 +74,11 @@ pub(crate) fn failure(message: impl Into<String>) -> anyhow::Error {
 }
 
 fn run(tool: &Tool, args: impl IntoIterator<Item = OsString>) -> anyhow::Result<ExitCode> {
-    let mut args = args.into_iter();
-    args.next();
     let mut o = match options::parse(args)? {
         // A write error is a failure, status 1, as iputils.
         Command::Help => return tool.print_help().map_err(|e| failure(e.to_string())),
         Command::Version => return tool.print_version().map_err(|e| failure(e.to_string())),
-        Command::Run(o) => *o,
+        Command::Run(o) => o,
     };
     let root = rustix::process::getuid().is_root();
     if o.flood && !o.interval_given {

@@ -6,12 +6,13 @@ use std::ffi::OsString;
 use std::net::IpAddr;
 use std::time::Duration;
 
-use lexopt::prelude::*;
-use nscore::cli::{self, usage};
+use lexopt::Error::UnexpectedArgument;
+use nscore::cli::{self, usage, Arg, Command};
 
 use crate::addr::Family;
 use crate::decimal::parse_fixed;
 use crate::failure;
+use crate::spec::SPEC;
 
 /// `-I`: an interface to send from, or a source address to bind.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,28 +27,29 @@ pub struct Options {
     pub netns: Option<String>,
     /// `-c COUNT`: stop after COUNT replies (or sends, without `-w`).
     pub count: Option<u64>,
-    /// `-i`: milliseconds between sends, as iputils keeps it (whole ms).
+    /// `-i`: milliseconds between sends, as iputils keeps it (whole ms),
+    /// and whether it was given (flood keeps an explicit interval).
     pub interval_ms: u64,
-    /// Whether `-i` was given (flood keeps an explicit interval).
     pub interval_given: bool,
     /// `-W`: how long to wait for a reply after the last send when none
     /// came at all, in milliseconds.
     pub linger_ms: u64,
     /// `-w`: stop after this long whatever happens (whole seconds).
     pub deadline: Option<Duration>,
-    pub quiet: bool,
     /// `-s`: ICMP payload bytes.
     pub size: usize,
     pub ttl: Option<u8>,
-    /// `-D`: `[seconds.micros] ` before every line about a packet.
-    pub timestamps: bool,
-    /// `-O`: say so when the previous probe is still unanswered at the next send.
-    pub outstanding: bool,
     pub source: Option<Source>,
-    pub flood: bool,
-    /// `-b`: a broadcast address may be pinged.
-    pub broadcast: bool,
     pub family: Option<Family>,
+    /// The switches: `-q`, `-D` (`[seconds.micros] ` before every line
+    /// about a packet), `-O` (say so when the previous probe is still
+    /// unanswered at the next send), `-f`, `-b` (a broadcast address may
+    /// be pinged), `--json`.
+    pub quiet: bool,
+    pub timestamps: bool,
+    pub outstanding: bool,
+    pub flood: bool,
+    pub broadcast: bool,
     pub json: bool,
     /// `--max-loss PCT`: fail when the loss is above PCT percent (in
     /// thousandths of a percent, and as given).
@@ -67,15 +69,15 @@ impl Default for Options {
             interval_given: false,
             linger_ms: 10_000,
             deadline: None,
-            quiet: false,
             size: 56,
             ttl: None,
+            source: None,
+            family: None,
+            quiet: false,
             timestamps: false,
             outstanding: false,
-            source: None,
             flood: false,
             broadcast: false,
-            family: None,
             json: false,
             max_loss: None,
             max_rtt: None,
@@ -84,102 +86,78 @@ impl Default for Options {
     }
 }
 
-#[derive(Debug, PartialEq)]
-pub enum Command {
-    Run(Box<Options>),
-    Help,
-    Version,
-}
-
-/// Parses the arguments after argv[0].
-pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Command> {
-    let mut parser = lexopt::Parser::from_args(args);
+/// Parses a command line (argv[0] first) by nsping's table.
+pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Command<Options>> {
     let mut o = Options::default();
     let mut host: Option<String> = None;
-    while let Some(arg) = parser.next().map_err(cli::bad_argument)? {
+    let command = SPEC.parse(args, |arg| {
         match arg {
-            Short('h') | Long("help") => return Ok(Command::Help),
-            Short('V') | Long("version") => return Ok(Command::Version),
-            Short('n') | Long("netns") => {
-                let ns = string(&mut parser)?;
+            Arg::Value("netns", ns) => {
                 nscore::netns::path_of(&ns)?;
                 o.netns = Some(ns);
             }
-            Short('c') => o.count = Some(number(&string(&mut parser)?, 1, i64::MAX)? as u64),
-            Short('i') => {
-                let v = string(&mut parser)?;
+            Arg::Value("count", v) => o.count = Some(number(&v, 1, i64::MAX)? as u64),
+            Arg::Value("interval", v) => {
                 o.interval_ms = millis("-i", &v)?;
                 o.interval_given = true;
             }
-            Short('W') => {
-                let v = string(&mut parser)?;
-                o.linger_ms = millis("-W", &v)?;
-            }
-            Short('w') => {
-                let seconds = number(&string(&mut parser)?, 0, i32::MAX.into())? as u64;
+            Arg::Value("timeout", v) => o.linger_ms = millis("-W", &v)?,
+            Arg::Value("deadline", v) => {
+                let seconds = number(&v, 0, i32::MAX.into())? as u64;
                 o.deadline = (seconds > 0).then(|| Duration::from_secs(seconds));
             }
-            Short('q') => o.quiet = true,
-            Short('s') => o.size = number(&string(&mut parser)?, 0, i32::MAX.into())? as usize,
-            Short('t') => o.ttl = Some(number(&string(&mut parser)?, 0, 255)? as u8),
-            Short('D') => o.timestamps = true,
-            Short('O') => o.outstanding = true,
-            Short('I') => {
-                let v = string(&mut parser)?;
-                o.source = Some(match v.parse::<IpAddr>() {
-                    Ok(a) => Source::Address(a),
-                    Err(_) => {
+            Arg::Switch("quiet") => o.quiet = true,
+            Arg::Value("size", v) => o.size = number(&v, 0, i32::MAX.into())? as usize,
+            Arg::Value("ttl", v) => o.ttl = Some(number(&v, 0, 255)? as u8),
+            Arg::Switch("timestamp") => o.timestamps = true,
+            Arg::Switch("outstanding") => o.outstanding = true,
+            Arg::Value("interface", v) => {
+                o.source = Some(match crate::addr::parse(&v) {
+                    Some(a) => Source::Address(a),
+                    None => {
                         nscore::names::ifname(&v)?;
                         Source::Interface(v)
                     }
                 });
             }
-            Short('f') => o.flood = true,
-            Short('b') => o.broadcast = true,
-            Short('4') => set_family(&mut o, Family::V4)?,
-            Short('6') => set_family(&mut o, Family::V6)?,
-            Long("json") => o.json = true,
-            Long("max-loss") => {
-                let v = string(&mut parser)?;
-                match parse_fixed(&v, 3) {
-                    Some(milli) if milli <= 100_000 => o.max_loss = Some((milli, v)),
-                    _ => return Err(invalid("--max-loss", &v)),
-                }
-            }
-            Long("max-rtt") => {
-                let v = string(&mut parser)?;
+            Arg::Switch("flood") => o.flood = true,
+            Arg::Switch("broadcast") => o.broadcast = true,
+            Arg::Switch("ipv4") => set_family(&mut o, Family::V4)?,
+            Arg::Switch("ipv6") => set_family(&mut o, Family::V6)?,
+            Arg::Switch("json") => o.json = true,
+            Arg::Value("max-loss", v) => match parse_fixed(&v, 3) {
+                Some(milli) if milli <= 100_000 => o.max_loss = Some((milli, v)),
+                _ => return Err(invalid("--max-loss", &v)),
+            },
+            Arg::Value("max-rtt", v) => {
                 let ns = parse_fixed(&v, 6).ok_or_else(|| invalid("--max-rtt", &v))?;
                 o.max_rtt = Some((ns, v));
             }
-            Value(v) if host.is_none() => {
-                host = Some(
-                    v.into_string()
-                        .map_err(|v| usage(format!("HOST is not valid UTF-8: {v:?}")))?,
-                );
+            Arg::Operand(v) if host.is_none() => {
+                let v = v
+                    .into_string()
+                    .map_err(|v| usage(format!("HOST is not valid UTF-8: {v:?}")))?;
+                host = Some(v);
             }
-            other => return Err(cli::bad_argument(other.unexpected())),
+            Arg::Operand(v) => return Err(cli::bad_argument(UnexpectedArgument(v))),
+            other => return Err(other.unexpected()),
         }
-    }
-    // As iputils: `error(1, EDESTADDRREQ, "usage error")`.
-    let missing = || {
-        failure(format!(
-            "usage error: {}",
-            cli::strerror(libc::EDESTADDRREQ)
-        ))
-    };
-    o.host = host.ok_or_else(missing)?;
-    if o.host.is_empty() {
-        return Err(usage("HOST is empty"));
-    }
-    Ok(Command::Run(Box::new(o)))
-}
-
-fn string(parser: &mut lexopt::Parser) -> anyhow::Result<String> {
-    parser
-        .value()
-        .map_err(cli::bad_argument)?
-        .string()
-        .map_err(cli::bad_argument)
+        Ok(())
+    })?;
+    command.try_map(|_| {
+        // As iputils: `error(1, EDESTADDRREQ, "usage error")`.
+        let missing = || {
+            failure(format!(
+                "usage error: {}",
+                cli::strerror(libc::EDESTADDRREQ)
+            ))
+        };
+        o.host = host.ok_or_else(missing)?;
+        if o.host.is_empty() {
+            return Err(usage("HOST is empty"));
+        }
+        Ok(o)
+    })
 }
 
 /// A whole number as iputils reads `-c`, `-s`, `-t` and `-w` (strtol,
@@ -244,10 +222,15 @@ mod tests {
     use super::*;
 
     fn run(args: &[&str]) -> anyhow::Result<Options> {
-        match parse(args.iter().map(OsString::from))? {
-            Command::Run(o) => Ok(*o),
+        match parse(cli::command_line("nsping", args))? {
+            Command::Run(o) => Ok(o),
             other => panic!("not a run: {other:?}"),
         }
+    }
+
+    #[test]
+    fn the_table_is_what_the_parser_takes() {
+        testkit::options::check_table(&SPEC, parse);
     }
 
     fn error(args: &[&str]) -> String {
@@ -359,11 +342,9 @@ mod tests {
 
     #[test]
     fn help_and_version() {
-        assert_eq!(parse([OsString::from("-h")]).unwrap(), Command::Help);
-        assert_eq!(
-            parse([OsString::from("--version")]).unwrap(),
-            Command::Version
-        );
+        let parsed = |args: &[&str]| parse(cli::command_line("nsping", args)).unwrap();
+        assert_eq!(parsed(&["-h"]), Command::Help);
+        assert_eq!(parsed(&["--version"]), Command::Version);
     }
 
     #[test]

@@ -68,12 +68,12 @@ fn failed(host: &str, code: i32) -> anyhow::Error {
 
 /// Splits `ADDR%ZONE` and parses the address.
 fn literal(s: &str) -> Option<(IpAddr, Option<String>)> {
-    if let Ok(a) = s.parse::<IpAddr>() {
+    if let Some(a) = crate::addr::parse(s) {
         return Some((a, None));
     }
     let (addr, zone) = s.split_once('%')?;
-    let a = addr.parse::<std::net::Ipv6Addr>().ok()?;
-    (!zone.is_empty()).then(|| (IpAddr::V6(a), Some(zone.to_string())))
+    let a = crate::addr::parse(addr).filter(IpAddr::is_ipv6)?;
+    (!zone.is_empty()).then(|| (a, Some(zone.to_string())))
 }
 
 pub fn resolve(host: &str, family: Option<Family>) -> anyhow::Result<Target> {
