@@ -1,16 +1,18 @@
 //! Adding and removing the addresses: one request per address, after one
 //! lookup of the interface. Either every address is added (or removed) or,
-//! when one fails, the system is left as it was.
+//! when one fails, the system is left as it was: those added are removed
+//! again, those removed put back.
 
 use anyhow::anyhow;
 use nscore::cli::quote;
 use nscore::link::{self, is_no_device, no_such_interface, Link};
+use nscore::message::Message;
 use nscore::netns::Where;
 use nscore::rtnl::{NetlinkError, Rtnl, NLM_F_CREATE, NLM_F_EXCL, RTM_DELADDR, RTM_NEWADDR};
 
 use crate::address::{Address, Extras};
 use crate::options::{Mode, Request};
-use crate::present;
+use crate::present::{self, Present};
 
 const EEXIST: i32 = 17;
 const EADDRNOTAVAIL: i32 = 99;
@@ -118,29 +120,57 @@ fn delete_all(
     addresses: &[Address],
     force: bool,
 ) -> anyhow::Result<()> {
-    if !force && addresses.len() > 1 {
-        // Check first that every one is there, so that a missing one
-        // leaves the others in place.
-        let present = present::on(rtnl, device.link.index)
-            .map_err(|e| failure(&addresses[0], "cannot list the addresses of", device, &e))?;
-        for address in addresses {
-            if !present
-                .iter()
-                .any(|p| address.matches(p.local, p.address, p.prefix))
-            {
-                return Err(not_assigned(address, device));
-            }
+    // With several, what is there first: to check that every one is (so
+    // that a missing one leaves the others in place), and to put back
+    // what went if a removal fails half-way.
+    let before = match addresses.len() {
+        1 => Vec::new(),
+        _ => present::on(rtnl, device.link.index)
+            .map_err(|e| failure(&addresses[0], "cannot list the addresses of", device, &e))?,
+    };
+    let was_there = |address: &Address| {
+        before
+            .iter()
+            .any(|p| address.matches(p.local, p.address, p.prefix))
+    };
+    if !force && !before.is_empty() {
+        if let Some(missing) = addresses.iter().find(|a| !was_there(a)) {
+            return Err(not_assigned(missing, device));
         }
     }
     for address in addresses {
         let request = address.delete_request(device.link.index);
-        match rtnl.ack(RTM_DELADDR, 0, &request) {
-            Ok(()) => {}
-            Err(e) if e.errno == EADDRNOTAVAIL && force => {}
-            Err(e) if e.errno == EADDRNOTAVAIL => return Err(not_assigned(address, device)),
-            Err(e) if is_no_device(&e) && force => {}
-            Err(e) => return Err(failure(address, "cannot remove from", device, &e)),
-        }
+        let error = match rtnl.ack(RTM_DELADDR, 0, &request) {
+            Ok(()) => continue,
+            // Gone since the check, as asked: given twice, or a secondary
+            // the kernel removed with its primary.
+            Err(e) if e.errno == EADDRNOTAVAIL && (force || was_there(address)) => continue,
+            Err(e) if e.errno == EADDRNOTAVAIL => not_assigned(address, device),
+            Err(e) if is_no_device(&e) && force => continue,
+            Err(e) => failure(address, "cannot remove from", device, &e),
+        };
+        return Err(match restore(rtnl, device, &before) {
+            Ok(()) => error,
+            Err(why) => anyhow!("{error}; and what was removed could not be put back: {why}"),
+        });
+    }
+    Ok(())
+}
+
+/// Puts back each address of `before` that is gone now: those this call
+/// removed, and secondaries the kernel removed with their primary. In the
+/// dump's order, so that a primary comes back before its secondaries.
+fn restore(rtnl: &mut Rtnl, device: &Device<'_>, before: &[Present]) -> Result<(), NetlinkError> {
+    if before.is_empty() {
+        return Ok(());
+    }
+    let now = present::on(rtnl, device.link.index)?;
+    for gone in before.iter().filter(|b| !now.iter().any(|n| n.is(b))) {
+        rtnl.ack(
+            RTM_NEWADDR,
+            NLM_F_CREATE | NLM_F_EXCL,
+            &Message::new(&gone.record),
+        )?;
     }
     Ok(())
 }

@@ -1,5 +1,6 @@
-//! The addresses an interface has, read from one RTM_GETADDR dump: only
-//! the few fields needed to tell whether a given address is among them.
+//! The addresses an interface has, read from one RTM_GETADDR dump: the few
+//! fields needed to tell whether a given address is among them, and the
+//! kernel's whole record, to put the address back exactly as it was.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -9,13 +10,23 @@ use nscore::rtnl::{attributes, NetlinkError, Rtnl, NLM_F_DUMP, RTM_GETADDR, RTM_
 use crate::address::{IFA_ADDRESS, IFA_LOCAL};
 
 /// One address as the kernel reports it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Present {
     /// The interface's own address.
     pub local: IpAddr,
     /// The peer's address on point-to-point links; else `local` again.
     pub address: IpAddr,
     pub prefix: u8,
+    /// The RTM_NEWADDR payload itself (flags, scope, label, broadcast,
+    /// lifetimes), which the kernel takes back as it gave it.
+    pub record: Vec<u8>,
+}
+
+impl Present {
+    /// The same address (the rest of the record may have aged).
+    pub fn is(&self, other: &Present) -> bool {
+        (self.local, self.address, self.prefix) == (other.local, other.address, other.prefix)
+    }
 }
 
 /// Every address on interface `index`.
@@ -53,6 +64,7 @@ fn parse(payload: &[u8], index: u32) -> Option<Present> {
         local,
         address: address.unwrap_or(local),
         prefix,
+        record: payload.to_vec(),
     })
 }
 
@@ -81,7 +93,8 @@ mod tests {
             Some(Present {
                 local: ten,
                 address: ten,
-                prefix: 24
+                prefix: 24,
+                record: m.bytes().to_vec(),
             })
         );
         assert_eq!(parse(m.bytes(), 6), None);

@@ -175,6 +175,63 @@ fn delete_and_force() {
 }
 
 #[test]
+fn a_removal_failing_half_way_puts_back_what_went() {
+    // The 4th request, after the link lookup, the address dump and the
+    // first removal, is refused. The first removal took 10.0.0.1/24, and
+    // with it the kernel took its secondary 10.0.0.2/24: both come back,
+    // label and broadcast address included (in another order: a primary
+    // put back comes after the others).
+    if !command_or_skip("half_way_removal", "strace", "strace") {
+        return;
+    }
+    let Some(r) = lab(
+        "half_way_removal",
+        IPASSIGN,
+        &format!(
+            "{RED}
+            ip -n red addr add 10.0.0.1/24 brd + dev veth-red label veth-red:one
+            ip -n red addr add 10.0.0.2/24 dev veth-red
+            ip -n red addr add 10.9.0.1/16 dev veth-red
+            before=$({STATE} | sort)
+            strace -f -qq -o /dev/null -e trace=sendto -e inject=sendto:error=ENOMEM:when=4 \
+                ipassign -n red -d veth-red 10.0.0.1/24 10.9.0.1/16 || echo status $?
+            [ \"$before\" = \"$({STATE} | sort)\" ] && echo unchanged"
+        ),
+    ) else {
+        return;
+    };
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(r.stdout, "status 1\nunchanged\n");
+    assert_eq!(
+        r.stderr,
+        "ipassign: 10.9.0.1/16: cannot remove from veth-red in namespace \"red\": \
+         Cannot allocate memory\n"
+    );
+}
+
+#[test]
+fn a_secondary_gone_with_its_primary_is_removed_as_asked() {
+    let Some(r) = lab(
+        "gone_with_an_earlier_one",
+        IPASSIGN,
+        &format!(
+            "{RED}
+            ip -n red addr add 10.0.0.1/24 dev veth-red
+            ip -n red addr add 10.0.0.2/24 dev veth-red
+            ipassign -n red -d veth-red 10.0.0.1/24 10.0.0.2/24 && echo removed
+            ip -n red -o addr show dev veth-red | wc -l"
+        ),
+    ) else {
+        return;
+    };
+    assert_eq!(
+        (r.stdout.as_str(), r.stderr.as_str()),
+        ("removed\n0\n", ""),
+        "{r:?}"
+    );
+}
+
+#[test]
 fn malformed_input_is_refused_before_anything_is_sent() {
     let mut script =
         format!("{RED}\nip -n red addr add 10.0.0.3/24 dev veth-red\nbefore=$({STATE})\n");

@@ -1,5 +1,9 @@
 //! `nsadd NAME...`: each name becomes a file in `/run/netns` with a new
-//! network namespace bind-mounted on it — or nothing at all.
+//! network namespace bind-mounted on it — all of them, or none: every name
+//! is checked under the lock before the first is made, and a failure
+//! removes those made before it.
+
+use std::ffi::OsStr;
 
 use anyhow::{anyhow, Result};
 use nscore::cli::quote;
@@ -9,9 +13,9 @@ use rustix::io::Errno;
 use rustix::mount::mount_bind;
 use rustix::thread::UnshareFlags;
 
-use crate::{failed, run_dir, TOOL};
+use crate::{delete, failed, run_dir, TOOL};
 
-/// Creates each namespace, reporting each failure; true if all succeeded.
+/// Creates every namespace, or reports why not and creates none.
 pub fn add(names: &[String], exist_ok: bool) -> bool {
     let _lock = match run_dir::prepare() {
         Ok(lock) => lock,
@@ -20,17 +24,45 @@ pub fn add(names: &[String], exist_ok: bool) -> bool {
             return false;
         }
     };
-    let mut all_ok = true;
+    // Each name that is taken is reported, and then nothing is made.
+    let mut all_free = true;
     for name in names {
-        if let Err(e) = add_one(name, exist_ok) {
+        if let Err(e) = check(name, exist_ok) {
             TOOL.report(&e);
-            all_ok = false;
+            all_free = false;
         }
     }
-    all_ok
+    if !all_free {
+        return false;
+    }
+    let mut made = Vec::new();
+    for name in names {
+        match add_one(name, exist_ok) {
+            Ok(true) => made.push(name),
+            Ok(false) => {}
+            Err(e) => {
+                TOOL.report(&e);
+                undo(&made);
+                return false;
+            }
+        }
+    }
+    true
 }
 
-fn add_one(name: &str, exist_ok: bool) -> Result<()> {
+/// Fails when NAME is taken, unless by a namespace and `exist_ok`.
+fn check(name: &str, exist_ok: bool) -> Result<()> {
+    let path = netns::path_of(name)?;
+    match rustix::fs::lstat(&path) {
+        Err(Errno::NOENT) => Ok(()),
+        Ok(_) => already_there(name, exist_ok),
+        Err(e) => Err(failed(&quote(name), "cannot look up", e)),
+    }
+}
+
+/// Makes one namespace; Ok(false) when it was there already (made by
+/// someone else since the check) and that is fine.
+fn add_one(name: &str, exist_ok: bool) -> Result<bool> {
     let path = netns::path_of(name)?;
     let created = rustix::fs::open(
         &path,
@@ -39,14 +71,15 @@ fn add_one(name: &str, exist_ok: bool) -> Result<()> {
     );
     match created {
         Ok(fd) => drop(fd),
-        Err(Errno::EXIST) => return already_there(name, exist_ok),
+        Err(Errno::EXIST) => return already_there(name, exist_ok).map(|()| false),
         Err(e) => return Err(failed(&quote(name), "cannot create", e)),
     }
     // From here on, any failure removes the file again.
     bind_new_namespace(&path).map_err(|(what, e)| {
         let _ = rustix::fs::unlink(&path);
         failed(&quote(name), what, e)
-    })
+    })?;
+    Ok(true)
 }
 
 /// Unshares a fresh network namespace and pins it on `path`.
@@ -64,5 +97,14 @@ fn already_there(name: &str, exist_ok: bool) -> Result<()> {
         Ok(())
     } else {
         Err(anyhow!("{}: namespace already exists", quote(name)))
+    }
+}
+
+/// Removes again the namespaces this run made, the last first.
+fn undo(made: &[&String]) {
+    for name in made.iter().rev() {
+        if let Err(e) = delete::remove(OsStr::new(name.as_str()), false) {
+            TOOL.report(&e);
+        }
     }
 }

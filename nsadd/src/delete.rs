@@ -1,21 +1,42 @@
 //! `nsadd -d NAME...` and `nsadd -d --all`: detach the namespace's mount and
-//! remove its file, as `ip netns del` does; a stale file goes too.
+//! remove its file, as `ip netns del` does; a stale file goes too. Every
+//! name is checked before any is removed. Unlike `ip`, nothing is followed:
+//! a symlink in `/run/netns` is removed as a link, never the mount it
+//! points at unmounted.
 
 use std::ffi::OsStr;
 
 use anyhow::{anyhow, Result};
 use nscore::cli::quote_os;
+use nscore::entry;
+use rustix::fs::{FileType, FlockOperation};
 use rustix::io::Errno;
 use rustix::mount::{unmount, UnmountFlags};
 
-use crate::{failed, TOOL};
+use crate::list::entry_path;
+use crate::{failed, run_dir, TOOL};
 
-/// Deletes each named namespace, reporting each failure.
+/// Deletes the named namespaces, or none when one of them cannot be.
 pub fn delete(names: &[String], force: bool) -> bool {
-    let _lock = crate::run_dir::lock(rustix::fs::FlockOperation::LockExclusive);
+    let _lock = match run_dir::lock(FlockOperation::LockExclusive) {
+        Ok(lock) => lock,
+        Err(e) => {
+            TOOL.report(&e);
+            return false;
+        }
+    };
     let mut all_ok = true;
     for name in names {
-        if let Err(e) = delete_one(OsStr::new(name), force) {
+        if let Err(e) = check(OsStr::new(name), force) {
+            TOOL.report(&e);
+            all_ok = false;
+        }
+    }
+    if !all_ok {
+        return false;
+    }
+    for name in names {
+        if let Err(e) = remove(OsStr::new(name), force) {
             TOOL.report(&e);
             all_ok = false;
         }
@@ -23,9 +44,16 @@ pub fn delete(names: &[String], force: bool) -> bool {
     all_ok
 }
 
-/// Deletes every entry of `/run/netns`; none at all is success.
+/// Deletes every namespace and stale entry of `/run/netns`; none at all is
+/// success. A directory there is not ours: it is reported and left.
 pub fn delete_all() -> bool {
-    let _lock = crate::run_dir::lock(rustix::fs::FlockOperation::LockExclusive);
+    let _lock = match run_dir::lock(FlockOperation::LockExclusive) {
+        Ok(lock) => lock,
+        Err(e) => {
+            TOOL.report(&e);
+            return false;
+        }
+    };
     let names = match crate::list::entries() {
         Ok(names) => names,
         Err(e) => {
@@ -36,7 +64,7 @@ pub fn delete_all() -> bool {
     let mut all_ok = true;
     for name in names {
         // Gone meanwhile (another nsadd -d) is fine.
-        if let Err(e) = delete_one(&name, true) {
+        if let Err(e) = check(&name, true).and_then(|()| remove(&name, true)) {
             TOOL.report(&e);
             all_ok = false;
         }
@@ -44,12 +72,31 @@ pub fn delete_all() -> bool {
     all_ok
 }
 
-fn delete_one(name: &OsStr, force: bool) -> Result<()> {
-    let path = crate::list::entry_path(name);
+/// Whether NAME can be removed: there (unless `force`), and not a
+/// directory, which `nsadd -d` would not remove.
+fn check(name: &OsStr, force: bool) -> Result<()> {
+    let shown = quote_os(&name.to_os_string());
+    match rustix::fs::lstat(entry_path(name)) {
+        Ok(stat) if FileType::from_raw_mode(stat.st_mode) == FileType::Directory => {
+            Err(anyhow!(entry::stale(&name.to_string_lossy())))
+        }
+        Ok(_) => Ok(()),
+        Err(Errno::NOENT) if force => Ok(()),
+        Err(Errno::NOENT) => Err(anyhow!("{shown}: no such network namespace")),
+        Err(e) => Err(failed(&shown, "cannot look up", e)),
+    }
+}
+
+/// Unmounts and removes the entry NAME itself, never what a symlink there
+/// points at.
+pub fn remove(name: &OsStr, force: bool) -> Result<()> {
+    let path = entry_path(name);
     let path = path.as_path();
     let shown = quote_os(&name.to_os_string());
-    match unmount(path, UnmountFlags::DETACH) {
-        // EINVAL: not a mount point — a stale entry, removed below.
+    // A namespace `ip netns add` is still making goes whole, mount and all.
+    entry::wait_while_being_made(path);
+    match unmount(path, UnmountFlags::DETACH | UnmountFlags::NOFOLLOW) {
+        // EINVAL: not a mount point (a stale entry, a symlink): removed below.
         Ok(()) | Err(Errno::INVAL) => {}
         Err(Errno::NOENT) if force => return Ok(()),
         Err(Errno::NOENT) => return Err(anyhow!("{shown}: no such network namespace")),

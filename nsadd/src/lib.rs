@@ -4,6 +4,7 @@
 
 mod add;
 mod delete;
+mod given;
 mod list;
 mod options;
 mod run_dir;

@@ -1,4 +1,7 @@
 //! `nsadd -l`: the live namespaces in `/run/netns`, one name a line, sorted.
+//! A name `ip` made with a control character in it is listed escaped as C
+//! and `printf` write it (`a\nb`, `\033`, a backslash as `\\`): each line
+//! is one name, and `nsadd -d "$(printf 'a\nb')"` reaches it.
 
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
@@ -6,6 +9,7 @@ use std::path::PathBuf;
 
 use anyhow::{anyhow, Result};
 use nscore::cli::{print_stdout, strerror};
+use nscore::entry;
 use nscore::netns::{self, RUN_DIR};
 use rustix::fs::{Mode, OFlags};
 use rustix::io::Errno;
@@ -15,7 +19,13 @@ use crate::TOOL;
 /// Prints the live namespaces; a stale entry is reported on stderr.
 pub fn list() -> bool {
     // Shared: no create or delete is half-way while we look.
-    let _lock = crate::run_dir::lock(rustix::fs::FlockOperation::LockShared);
+    let _lock = match crate::run_dir::lock(rustix::fs::FlockOperation::LockShared) {
+        Ok(lock) => lock,
+        Err(e) => {
+            TOOL.report(&e);
+            return false;
+        }
+    };
     let names = match entries() {
         Ok(names) => names,
         Err(e) => {
@@ -26,13 +36,10 @@ pub fn list() -> bool {
     let mut out = Vec::new();
     for name in names {
         if is_live(&name) {
-            out.extend_from_slice(name.as_bytes());
+            escape(name.as_bytes(), &mut out);
             out.push(b'\n');
         } else {
-            TOOL.warn(format_args!(
-                "{}",
-                netns::stale_entry(&name.to_string_lossy())
-            ));
+            TOOL.warn(format_args!("{}", entry::stale(&name.to_string_lossy())));
         }
     }
     match print_stdout(&out) {
@@ -69,14 +76,39 @@ pub fn entries() -> Result<Vec<OsString>> {
     Ok(names)
 }
 
-/// A namespace is live when its file is an nsfs mount.
+/// A namespace is live when its file is an nsfs mount (waited for while
+/// `ip netns add` may still be making it).
 fn is_live(name: &OsStr) -> bool {
-    rustix::fs::open(
-        entry_path(name),
-        OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NONBLOCK,
-        Mode::empty(),
-    )
-    .is_ok_and(netns::is_nsfs)
+    entry::open(&entry_path(name)).is_ok_and(netns::is_nsfs)
+}
+
+/// Appends `name` as a line of the listing shows it: control characters as
+/// C escapes (`\n`, `\t`, else octal `\ooo`), a backslash doubled, and a
+/// byte that is not UTF-8 in octal; anything else as it is.
+fn escape(name: &[u8], out: &mut Vec<u8>) {
+    for chunk in name.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            let mut utf8 = [0; 4];
+            match c {
+                '\\' => out.extend_from_slice(b"\\\\"),
+                '\n' => out.extend_from_slice(b"\\n"),
+                '\t' => out.extend_from_slice(b"\\t"),
+                '\r' => out.extend_from_slice(b"\\r"),
+                c if c.is_control() => c.encode_utf8(&mut utf8).bytes().for_each(|b| octal(b, out)),
+                c => out.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes()),
+            }
+        }
+        chunk.invalid().iter().for_each(|&b| octal(b, out));
+    }
+}
+
+fn octal(byte: u8, out: &mut Vec<u8>) {
+    out.extend_from_slice(&[
+        b'\\',
+        b'0' + (byte >> 6),
+        b'0' + (byte >> 3 & 7),
+        b'0' + (byte & 7),
+    ]);
 }
 
 /// `/run/netns/NAME` for a name read from the directory (any bytes).
@@ -85,4 +117,32 @@ pub fn entry_path(name: &OsStr) -> PathBuf {
     path.push(b'/');
     path.extend_from_slice(name.as_bytes());
     PathBuf::from(OsString::from_vec(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn escaped(name: &[u8]) -> String {
+        let mut out = Vec::new();
+        escape(name, &mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn plain_names_are_listed_as_they_are() {
+        for name in ["red", "ns 1", "é", "-x", "a'b\"c"] {
+            assert_eq!(escaped(name.as_bytes()), name);
+        }
+    }
+
+    #[test]
+    fn control_characters_are_escaped_as_printf_reads_them() {
+        assert_eq!(escaped(b"a\nb"), "a\\nb");
+        assert_eq!(escaped(b"a\tb\r"), "a\\tb\\r");
+        assert_eq!(escaped(b"\x1b[31m\x7f"), "\\033[31m\\177");
+        assert_eq!(escaped(b"a\\nb"), "a\\\\nb");
+        assert_eq!(escaped("\u{85}".as_bytes()), "\\302\\205");
+        assert_eq!(escaped(b"x\xffy"), "x\\377y");
+    }
 }

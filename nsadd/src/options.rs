@@ -5,7 +5,6 @@ use std::ffi::OsString;
 use anyhow::Result;
 use nscore::cli::flags::{self, DELETE, EXIST_OK, FORCE, LIST};
 use nscore::cli::{usage, Arg, Command, Complete, Flag, Operands, Spec, MAIN};
-use nscore::names;
 
 pub const SPEC: Spec = Spec {
     name: "nsadd",
@@ -64,9 +63,9 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command<Action>
             if names.is_empty() {
                 return Err(usage("missing namespace NAME"));
             }
-            for name in &names {
-                names::netns_name(name)?;
-            }
+            // Every name is checked before anything is done, so a bad one
+            // among good ones leaves the system as it was.
+            crate::given::check(&names, action != MAIN)?;
             Ok(if action == MAIN {
                 Action::Add { names, exist_ok }
             } else {

@@ -76,11 +76,11 @@ fn existing_names_fail_unless_exist_ok() {
         "existing_names",
         NSADD,
         "nsadd red; nsadd red blue; echo status=$?; nsadd -l
-        nsadd -p red; echo p=$?",
+        nsadd -p red blue; echo p=$?; nsadd -l",
     ) else {
         return;
     };
-    assert_eq!(r.stdout, "status=1\nblue\nred\np=0\n");
+    assert_eq!(r.stdout, "status=1\nred\np=0\nblue\nred\n");
     assert_eq!(r.stderr, "nsadd: red: namespace already exists\n");
 }
 
@@ -155,18 +155,79 @@ fn a_failed_bind_mount_leaves_nothing_behind() {
 }
 
 #[test]
-fn several_names_report_each_failure_and_do_the_rest() {
+fn several_names_are_all_made_or_removed_or_none() {
     let Some(r) = lab(
         "several_names",
         NSADD,
-        "nsadd b; nsadd a b c; echo status=$?; nsadd -l; nsadd -d a x c; echo d=$?; nsadd -l",
+        "nsadd b; nsadd a b c d; echo add=$?; nsadd -l | tr '\\n' ' '; echo
+        nsadd a c; nsadd -d a x c y; echo d=$?; nsadd -l | tr '\\n' ' '; echo
+        nsadd a a; echo twice=$?; nsadd -d b c b; echo d-twice=$?; nsadd -l | tr '\\n' ' '",
     ) else {
         return;
     };
-    assert_eq!(r.stdout, "status=1\na\nb\nc\nd=1\nb\n");
+    assert_eq!(
+        r.stdout,
+        "add=1\nb \nd=1\na b c \ntwice=2\nd-twice=2\na b c "
+    );
     assert_eq!(
         r.stderr,
-        "nsadd: b: namespace already exists\nnsadd: x: no such network namespace\n"
+        "nsadd: b: namespace already exists\n\
+         nsadd: x: no such network namespace\n\
+         nsadd: y: no such network namespace\n\
+         nsadd: a: given twice (try 'nsadd --help')\n\
+         nsadd: b: given twice (try 'nsadd --help')\n"
+    );
+}
+
+#[test]
+fn a_failure_half_way_removes_the_namespaces_made_before_it() {
+    // The mounts of `nsadd a b c` in a shared /run/netns: making it shared,
+    // then a's, b's (refused here) and c's.
+    if !command_or_skip("half_way", "strace", "strace") {
+        return;
+    }
+    let Some(r) = lab(
+        "half_way",
+        NSADD,
+        &format!(
+            "nsadd x
+            strace -f -qq -o /dev/null -e trace=mount -e inject=mount:error=EPERM:when=3 nsadd a b c
+            echo status=$?; ls -A /run/netns; {NETNS_MOUNTS}"
+        ),
+    ) else {
+        return;
+    };
+    assert_eq!(r.stdout, "status=1\nx\n1\n", "{r:?}");
+    assert_eq!(
+        r.stderr,
+        "nsadd: b: cannot bind-mount namespace: Operation not permitted (needs CAP_SYS_ADMIN)\n"
+    );
+}
+
+#[test]
+fn a_lock_that_cannot_be_taken_is_reported() {
+    if !command_or_skip("lock", "strace", "strace") {
+        return;
+    }
+    let Some(r) = lab(
+        "lock",
+        NSADD,
+        "nsadd red
+        for args in -l '-d red' '-d --all' red; do
+            strace -f -qq -o /dev/null -e trace=flock -e inject=flock:error=ENOLCK nsadd $args
+            echo \"$args: $?\"
+        done
+        nsadd -l",
+    ) else {
+        return;
+    };
+    assert_eq!(
+        r.stdout, "-l: 1\n-d red: 1\n-d --all: 1\nred: 1\nred\n",
+        "{r:?}"
+    );
+    assert_eq!(
+        r.stderr,
+        "nsadd: /run/netns: cannot lock: No locks available\n".repeat(4)
     );
 }
 

@@ -7,11 +7,11 @@ use std::os::fd::{AsFd, OwnedFd};
 use std::path::PathBuf;
 
 use anyhow::{anyhow, Context};
-use rustix::fs::{Mode, OFlags};
 use rustix::io::Errno;
 use rustix::thread::LinkNameSpaceType;
 
 use crate::cli::{quote, reason, strerror};
+use crate::entry;
 
 /// Where named namespaces live, as iproute2 keeps them.
 pub const RUN_DIR: &str = "/run/netns";
@@ -48,25 +48,30 @@ pub fn is_nsfs(fd: impl AsFd) -> bool {
 }
 
 /// Opens `NS` and makes sure it is a live network namespace, not a stale
-/// plain file left in `/run/netns` or a namespace of another kind.
+/// plain file left in `/run/netns` or a namespace of another kind. A FIFO
+/// or device in its place is opened without blocking, and refused.
 pub fn open(spec: &str) -> anyhow::Result<OwnedFd> {
     let path = path_of(spec)?;
-    let fd =
-        rustix::fs::open(&path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()).map_err(|e| {
-            match e {
-                Errno::NOENT => anyhow!("{}: no such network namespace", quote(spec)),
-                e => anyhow!(
-                    "{}: cannot open namespace: {}",
-                    quote(spec),
-                    strerror(e.raw_os_error())
-                ),
-            }
-        })?;
+    let named = !spec.contains('/');
+    // A named entry may be a namespace that `ip netns add` is making.
+    let opened = if named {
+        entry::open(&path)
+    } else {
+        entry::open_file(&path)
+    };
+    let fd = opened.map_err(|e| match e {
+        Errno::NOENT => anyhow!("{}: no such network namespace", quote(spec)),
+        e => anyhow!(
+            "{}: cannot open namespace: {}",
+            quote(spec),
+            strerror(e.raw_os_error())
+        ),
+    })?;
     if !is_nsfs(&fd) {
-        if spec.contains('/') {
-            return Err(anyhow!("{}: not a namespace", quote(spec)));
+        if named {
+            return Err(anyhow!(entry::stale(spec)));
         }
-        return Err(anyhow!(stale_entry(spec)));
+        return Err(anyhow!("{}: not a namespace", quote(spec)));
     }
     match namespace_type(&fd) {
         Ok(t) if t != LinkNameSpaceType::Network as i32 => {
@@ -87,13 +92,6 @@ pub fn enter(spec: &str) -> anyhow::Result<()> {
 pub fn enter_fd(fd: impl AsFd) -> anyhow::Result<()> {
     rustix::thread::move_into_link_name_space(fd.as_fd(), Some(LinkNameSpaceType::Network))
         .map_err(|e| anyhow!(reason(e.raw_os_error(), "CAP_SYS_ADMIN")))
-}
-
-/// What to say of a file in `/run/netns` that holds no namespace (left by
-/// an interrupted create, or a plain file put there).
-pub fn stale_entry(name: &str) -> String {
-    let name = quote(name);
-    format!("{name}: stale entry in {RUN_DIR}, not a namespace (remove it with 'nsadd -d {name}')")
 }
 
 /// `ioctl(NS_GET_NSTYPE)`: the CLONE_NEW* kind of a namespace file.

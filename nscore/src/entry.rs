@@ -1,0 +1,82 @@
+//! An entry of `/run/netns` as it is found: a namespace, one on its way, or
+//! stale. `ip netns add` creates the file (empty, mode 0), unshares a new
+//! namespace, then bind-mounts it on the file, all without nsadd's lock,
+//! and unshare can take a while on a busy machine. So a young entry of that
+//! kind may be a namespace being made: tools wait for it rather than call
+//! it stale, and never advise deleting it.
+
+use std::os::fd::OwnedFd;
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use rustix::fs::{FileType, Mode, OFlags};
+
+use crate::cli::quote;
+use crate::netns::{is_nsfs, RUN_DIR};
+
+/// How long an entry may stay as `ip netns add` makes it, before its
+/// namespace is mounted on it, without being taken for stale.
+pub const BEING_MADE: Duration = Duration::from_secs(5);
+
+/// Opens a namespace file without blocking (a FIFO put in its place opens
+/// at once, and is then no nsfs file) and without taking a terminal.
+pub fn open_file(path: &Path) -> rustix::io::Result<OwnedFd> {
+    let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
+    rustix::fs::open(path, flags, Mode::empty())
+}
+
+/// Opens the entry `path` of `/run/netns`, once it is no longer being made.
+pub fn open(path: &Path) -> rustix::io::Result<OwnedFd> {
+    let fd = open_file(path)?;
+    if is_nsfs(&fd) || !being_made(path) {
+        return Ok(fd);
+    }
+    wait_while_being_made(path);
+    open_file(path)
+}
+
+/// Whether `path` is, itself, a file as a namespace create leaves it before
+/// the mount (empty, mode 0), made less than [`BEING_MADE`] ago.
+pub fn being_made(path: &Path) -> bool {
+    let Ok(stat) = rustix::fs::lstat(path) else {
+        return false;
+    };
+    let empty_file = FileType::from_raw_mode(stat.st_mode) == FileType::RegularFile
+        && stat.st_mode & 0o7777 == 0
+        && stat.st_size == 0;
+    let made = SystemTime::UNIX_EPOCH
+        + Duration::new(
+            u64::try_from(stat.st_ctime).unwrap_or(0),
+            u32::try_from(stat.st_ctime_nsec).unwrap_or(0),
+        );
+    empty_file
+        && SystemTime::now()
+            .duration_since(made)
+            .is_ok_and(|age| age < BEING_MADE)
+}
+
+/// Waits while `path` is being made: until its namespace is mounted on it,
+/// it is gone, or it is too old to be on its way.
+pub fn wait_while_being_made(path: &Path) {
+    while being_made(path) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// What to say of the entry NAME of `/run/netns` that holds no namespace
+/// (left by an interrupted create, or put there), with advice that works
+/// for what it is.
+pub fn stale(name: &str) -> String {
+    let shown = quote(name);
+    let path = format!("{RUN_DIR}/{name}");
+    let is_dir = rustix::fs::lstat(path.as_str())
+        .is_ok_and(|s| FileType::from_raw_mode(s.st_mode) == FileType::Directory);
+    if is_dir {
+        let path = quote(&path);
+        format!(
+            "{shown}: a directory in {RUN_DIR}, not a namespace (remove it with 'rmdir {path}')"
+        )
+    } else {
+        format!("{shown}: stale entry in {RUN_DIR}, not a namespace (remove it with 'nsadd -d {shown}')")
+    }
+}
