@@ -1,7 +1,9 @@
 #!/bin/sh
 # The red/blue tutorial with nstools: two network namespaces joined by a
 # veth cable, an address at each end, a ping each way, then teardown. If a
-# step fails, or the script is interrupted, the trap removes what it made.
+# step fails, or the script is interrupted, the trap removes what it made,
+# and only that: it is set once nsadd has made red and blue (nsadd makes
+# both or neither), so a red or blue someone else made is never touched.
 #
 #   sh examples/redblue.sh                      (as root)
 #   BIN=/usr/local/bin sh examples/redblue.sh   (an installed copy)
@@ -20,12 +22,12 @@ cleanup() {
     nsadd -d -f red blue || echo "redblue.sh: remove it by hand: ip netns del red; ip netns del blue" >&2
     exit "$status"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
 set -x
 nsadd red blue
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 vethpair -n red veth-red --peer-netns blue veth-blue
 ipassign -n red veth-red 10.0.0.1/24
 ipassign -n blue veth-blue 10.0.0.2/24

@@ -10,7 +10,8 @@ use testkit::sandbox;
 use crate::{dist, paths, reexec};
 
 /// The Makefile: `up` twice (idempotent), `ping`, `down` twice (nothing to
-/// remove is fine), and nothing may be left.
+/// remove is fine), and nothing may be left. Then with a red that someone
+/// else made: `up` fails, and neither it nor `down` touches that red.
 const MAKEFILE: &str = r#"
 set -eux
 make -f examples/redblue.mk BIN="$BIN" up
@@ -19,10 +20,19 @@ make -f examples/redblue.mk BIN="$BIN" ping
 make -f examples/redblue.mk BIN="$BIN" down
 make -f examples/redblue.mk BIN="$BIN" down
 test -z "$(ls /run/netns)"
+ip netns add red; ip -n red link add theirs type veth peer name theirs-peer
+if make -f examples/redblue.mk BIN="$BIN" up; then
+    echo "redblue.mk up moved into someone else's red" >&2
+    exit 1
+fi
+make -f examples/redblue.mk BIN="$BIN" down
+test "$(ls /run/netns)" = red
+ip -n red link show theirs
 "#;
 
-/// The script: it must succeed and leave nothing; and with a failing
-/// `nsping` it must fail and its trap must still leave nothing.
+/// The script: it must succeed and leave nothing; with a failing `nsping`
+/// it must fail and its trap must still leave nothing; and with a red that
+/// someone else made it must fail and leave that red alone.
 const SCRIPT: &str = r#"
 set -eux
 sh examples/redblue.sh
@@ -36,6 +46,13 @@ if BIN=/run/broken sh examples/redblue.sh; then
     exit 1
 fi
 test -z "$(ls /run/netns)"
+ip netns add red; ip -n red link add theirs type veth peer name theirs-peer
+if sh examples/redblue.sh; then
+    echo "redblue.sh succeeded with someone else's red" >&2
+    exit 1
+fi
+test "$(ls /run/netns)" = red
+ip -n red link show theirs
 "#;
 
 pub fn run() -> Result<()> {
