@@ -243,7 +243,7 @@ impl<'a> Pinger<'a> {
             Err(e @ (Errno::NOBUFS | Errno::NOMEM)) => {
                 // The device queue is full: try again, for -W at most.
                 let pause = (self.interval / 2).clamp(MIN_INTERVAL, Duration::from_millis(500));
-                self.no_room += 1;
+                self.no_room = self.no_room.saturating_add(1);
                 if pause * self.no_room < Duration::from_millis(o.linger_ms) {
                     return Some(now + pause);
                 }

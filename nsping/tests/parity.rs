@@ -56,7 +56,7 @@ for n in r1 r2; do ip netns exec $n sysctl -qw net.ipv4.ip_forward=1; done
 ip netns exec r1 sysctl -qw net.ipv4.conf.all.send_redirects=1
 ip netns exec red sysctl -qw net.ipv4.conf.all.accept_redirects=0 net.ipv4.conf.v-red.accept_redirects=0
 for i in $(seq 100); do
-  ip netns exec red ping -c 1 -W 0.1 10.0.1.2 >/dev/null 2>&1 && break
+  nsping -n red -c 1 -W 0.1 10.0.1.2 >/dev/null 2>&1 && break
 done
 set +e
 ";
