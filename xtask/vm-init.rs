@@ -8,7 +8,7 @@
 //! only, no crates, a static binary. The C calls below are musl's.
 
 #[path = "src/pipeline.rs"]
-#[allow(dead_code)] // the list of tools is for the host's side
+#[allow(dead_code)] // what e2e checks after each step is for the host's side
 mod pipeline;
 
 use std::ffi::{c_char, c_int, c_long, c_ulong, c_void, CString};

@@ -5,60 +5,55 @@
 //! namespaces and mounts are never touched.
 //!
 //! The outer xtask lays out the directory and starts itself again inside a
-//! sandbox (`chroot --inside DIR`); that copy, already loaded (it is linked
+//! sandbox (`__chroot-lab DIR`); that copy, already loaded (it is linked
 //! dynamically), mounts proc, sysfs and a tmpfs on `/run` inside DIR, chroots
 //! into it and runs each step as a child process (`crate::pipeline`).
 
-use std::ffi::{CString, OsString};
 use std::fs;
-use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
+use rustix::mount::{mount, mount_bind_recursive, MountFlags};
 
-use crate::dist::{self, MULTICALL};
-use crate::{paths, pipeline, reexec};
+use crate::flags::{self, Args, Subcommand, Long};
+use crate::tools::{Entry, Layout, MULTICALL};
+use crate::{dist, paths, pipeline, reexec};
 
-const USAGE: &str = "usage: cargo xtask chroot [--multicall]";
-/// The hidden form that runs in the sandbox: `chroot --inside DIR`.
-const INSIDE: &str = "--inside";
+pub const COMMAND: Subcommand = Subcommand {
+    name: "chroot",
+    synopsis: "[--multicall]",
+    about: "\
+dist, then the red/blue tutorial in a sandboxed chroot holding only
+the static tools (or nstools and its links) and empty /proc, /sys,
+/run, /tmp: no libc, no /etc, no shell.",
+    run: |args| check(parse(args)?),
+    helpers: &[INSIDE],
+};
 
-/// Which binaries go into `/bin`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Layout {
-    /// One static binary per tool.
-    Separate,
-    /// `nstools` and a symbolic link to it for every tool.
-    Multicall,
-}
+/// The hidden subcommand that runs in the sandbox.
+const INSIDE: Subcommand = Subcommand {
+    name: "__chroot-lab",
+    synopsis: "DIR",
+    about: "\
+the tutorial of chroot, chrooted into DIR, inside the sandbox chroot
+made.",
+    run: |args| {
+        let dir = PathBuf::from(args.operand("DIR")?);
+        args.end()?;
+        inside(&dir)
+    },
+    helpers: &[],
+};
 
-impl Layout {
-    pub fn describe(self) -> &'static str {
-        match self {
-            Layout::Separate => "the single tools",
-            Layout::Multicall => "nstools and its links",
+fn parse(args: &mut Args) -> Result<Layout> {
+    let mut layout = Layout::Separate;
+    while let Some(arg) = args.next()? {
+        match arg {
+            Long("multicall") => layout = Layout::Multicall,
+            arg => return Err(flags::unexpected(arg)),
         }
     }
-}
-
-pub fn run(args: &[OsString]) -> Result<()> {
-    let args: Vec<&str> = args
-        .iter()
-        .map(|a| {
-            a.to_str()
-                .with_context(|| format!("{a:?}: not UTF-8; {USAGE}"))
-        })
-        .collect::<Result<_>>()?;
-    match args[..] {
-        [] => check(Layout::Separate),
-        ["--multicall"] => check(Layout::Multicall),
-        [INSIDE, dir] => inside(Path::new(dir)),
-        ["-h" | "--help"] => {
-            println!("{USAGE}");
-            Ok(())
-        }
-        _ => bail!("{USAGE}"),
-    }
+    Ok(layout)
 }
 
 /// The whole check: dist, the directory, the sandboxed run.
@@ -100,18 +95,11 @@ pub fn make_root(dist: &Path, dir: &Path, layout: Layout) -> Result<()> {
             )
         })
     };
-    match layout {
-        Layout::Separate => {
-            for tool in pipeline::TOOLS {
-                copy(tool)?;
-            }
-        }
-        Layout::Multicall => {
-            copy(MULTICALL)?;
-            for tool in pipeline::TOOLS {
-                std::os::unix::fs::symlink(MULTICALL, bin.join(tool))
-                    .with_context(|| format!("{}", bin.join(tool).display()))?;
-            }
+    for entry in layout.entries() {
+        match entry {
+            Entry::Binary(name) => copy(name).map(drop)?,
+            Entry::Link(name) => std::os::unix::fs::symlink(MULTICALL, bin.join(name))
+                .with_context(|| format!("{}", bin.join(name).display()))?,
         }
     }
     Ok(())
@@ -121,8 +109,8 @@ pub fn make_root(dist: &Path, dir: &Path, layout: Layout) -> Result<()> {
 /// `dir`; SIGINT and SIGTERM are passed on to it.
 fn run_inside(dir: &Path) -> Result<()> {
     let dir = fs::canonicalize(dir).with_context(|| format!("{}", dir.display()))?;
-    let mut command = reexec::myself("chroot")?;
-    command.arg(INSIDE).arg(&dir);
+    let mut command = reexec::myself(INSIDE.name)?;
+    command.arg(&dir);
     testkit::sandbox::isolate(&mut command);
     let ended = reexec::run(command)
         .context("starting a sandbox (needs root or unprivileged user namespaces)")?;
@@ -139,31 +127,30 @@ fn run_inside(dir: &Path) -> Result<()> {
 fn inside(dir: &Path) -> Result<()> {
     // Never on the host: the mounts below would stay behind there.
     if shares_namespaces_with_parent() {
-        bail!("chroot {INSIDE} runs only in the sandbox that `cargo xtask chroot` makes");
+        bail!(
+            "{} runs only in the sandbox that `cargo xtask chroot` makes",
+            INSIDE.name
+        );
     }
-    const NOSUID: u64 = 2; // MS_NOSUID
-    const NODEV: u64 = 4; // MS_NODEV
-    const NOEXEC: u64 = 8; // MS_NOEXEC
-    const BIND: u64 = 4096; // MS_BIND
-    const REC: u64 = 16384; // MS_REC
-    let safe = NOSUID | NODEV | NOEXEC;
+    let safe = MountFlags::NOSUID | MountFlags::NODEV | MountFlags::NOEXEC;
     // The root of the chroot must be a mount point, as in a container or
     // the VM's rootfs: nsexec (like `ip netns exec`) makes `/` a slave
     // mount, which fails with EINVAL on a plain directory.
-    mount(&dir.to_string_lossy(), dir, "", BIND | REC, "")
+    mount_bind_recursive(dir, dir)
         .with_context(|| format!("binding {} onto itself", dir.display()))?;
     let proc = dir.join("proc");
     // A fresh proc needs a PID namespace of our own when in a user
     // namespace; the host's, bound in, shows the same /proc/self.
-    if mount("proc", &proc, "proc", safe, "").is_err() {
-        mount("/proc", &proc, "", BIND | REC, "")
+    if mount("proc", &proc, "proc", safe, None).is_err() {
+        mount_bind_recursive("/proc", &proc)
             .with_context(|| format!("mounting proc on {}", proc.display()))?;
     }
     let sys = dir.join("sys");
-    mount("sysfs", &sys, "sysfs", safe, "")
+    mount("sysfs", &sys, "sysfs", safe, None)
         .with_context(|| format!("mounting sysfs on {}", sys.display()))?;
     let run = dir.join("run");
-    mount("tmpfs", &run, "tmpfs", NOSUID | NODEV, "mode=0755")
+    let tmpfs = MountFlags::NOSUID | MountFlags::NODEV;
+    mount("tmpfs", &run, "tmpfs", tmpfs, c"mode=0755")
         .with_context(|| format!("mounting a tmpfs on {}", run.display()))?;
     std::os::unix::fs::chroot(dir).with_context(|| format!("chroot {}", dir.display()))?;
     std::env::set_current_dir("/").context("chdir / in the chroot")?;
@@ -187,39 +174,6 @@ fn shares_namespaces_with_parent() -> bool {
     })
 }
 
-/// mount(2), through the C library this program is linked with (xtask may
-/// depend only on anyhow and nscore).
-fn mount(source: &str, target: &Path, fstype: &str, flags: u64, data: &str) -> Result<()> {
-    extern "C" {
-        fn mount(
-            source: *const std::ffi::c_char,
-            target: *const std::ffi::c_char,
-            fstype: *const std::ffi::c_char,
-            flags: std::ffi::c_ulong,
-            data: *const std::ffi::c_void,
-        ) -> std::ffi::c_int;
-    }
-    let c = |s: &[u8]| CString::new(s).context("a path with a NUL byte");
-    let source = c(source.as_bytes())?;
-    let target_c = c(target.as_os_str().as_bytes())?;
-    let fstype = c(fstype.as_bytes())?;
-    let data = c(data.as_bytes())?;
-    // SAFETY: every pointer is a NUL-terminated string that outlives the call.
-    let rc = unsafe {
-        mount(
-            source.as_ptr(),
-            target_c.as_ptr(),
-            fstype.as_ptr(),
-            flags as std::ffi::c_ulong,
-            data.as_ptr().cast(),
-        )
-    };
-    if rc != 0 {
-        return Err(std::io::Error::last_os_error().into());
-    }
-    Ok(())
-}
-
 /// Where the check lays out its root directory.
 pub fn root_dir(layout: Layout) -> PathBuf {
     paths::target_dir().join("chroot").join(match layout {
@@ -237,7 +191,7 @@ mod tests {
         let _ = fs::remove_dir_all(&dir);
         let dist = dir.join("dist");
         fs::create_dir_all(&dist).unwrap();
-        for name in pipeline::TOOLS.iter().chain([&MULTICALL]) {
+        for name in crate::tools::binaries() {
             fs::write(dist.join(name), name.as_bytes()).unwrap();
         }
         dir
@@ -271,65 +225,52 @@ mod tests {
 
     #[test]
     fn the_root_holds_only_the_tools_and_mount_points() {
-        let dir = scratch("single");
-        let root = dir.join("root");
-        fs::create_dir_all(root.join("etc")).unwrap(); // stale: must go
-        make_root(&dir.join("dist"), &root, Layout::Separate).unwrap();
-        assert_eq!(
-            tree(&root),
-            [
-                "bin/",
-                "bin/ipassign",
-                "bin/linkup",
-                "bin/nsadd",
-                "bin/nsexec",
-                "bin/nsping",
-                "bin/vethpair",
-                "proc/",
-                "run/",
-                "sys/",
-                "tmp/"
-            ]
-        );
-        assert_eq!(fs::read(root.join("bin/nsping")).unwrap(), b"nsping");
-        fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn the_multicall_root_holds_nstools_and_links() {
-        let dir = scratch("multi");
-        let root = dir.join("root");
-        make_root(&dir.join("dist"), &root, Layout::Multicall).unwrap();
-        assert_eq!(
-            tree(&root),
-            [
-                "bin/",
-                "bin/ipassign -> nstools",
-                "bin/linkup -> nstools",
-                "bin/nsadd -> nstools",
-                "bin/nsexec -> nstools",
-                "bin/nsping -> nstools",
-                "bin/nstools",
-                "bin/vethpair -> nstools",
-                "proc/",
-                "run/",
-                "sys/",
-                "tmp/"
-            ]
-        );
-        assert_eq!(fs::read(root.join("bin/nsadd")).unwrap(), b"nstools");
-        fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn the_pipeline_calls_every_tool_dist_builds() {
-        assert_eq!(pipeline::TOOLS, dist::TOOLS);
+        let separate = [
+            "bin/ipassign",
+            "bin/linkup",
+            "bin/nsadd",
+            "bin/nsexec",
+            "bin/nsping",
+            "bin/vethpair",
+        ];
+        let multicall = [
+            "bin/ipassign -> nstools",
+            "bin/linkup -> nstools",
+            "bin/nsadd -> nstools",
+            "bin/nsexec -> nstools",
+            "bin/nsping -> nstools",
+            "bin/nstools",
+            "bin/vethpair -> nstools",
+        ];
+        let layouts = [
+            (Layout::Separate, &separate[..], "bin/nsping", "nsping"),
+            (Layout::Multicall, &multicall[..], "bin/nsadd", "nstools"),
+        ];
+        for (layout, bin, file, contents) in layouts {
+            let dir = scratch(&format!("{layout:?}"));
+            let root = dir.join("root");
+            fs::create_dir_all(root.join("etc")).unwrap(); // stale: must go
+            make_root(&dir.join("dist"), &root, layout).unwrap();
+            let mut expected = vec!["bin/"];
+            expected.extend(bin);
+            expected.extend(["proc/", "run/", "sys/", "tmp/"]);
+            assert_eq!(tree(&root), expected);
+            assert_eq!(fs::read(root.join(file)).unwrap(), contents.as_bytes());
+            fs::remove_dir_all(&dir).unwrap();
+        }
     }
 
     #[test]
     fn arguments_are_checked() {
-        assert!(run(&["--bogus".into()]).is_err());
-        assert!(run(&["--multicall".into(), "x".into()]).is_err());
-        assert!(run(&[INSIDE.into()]).is_err());
+        assert_eq!(flags::parse(parse, &[]).unwrap(), Layout::Separate);
+        assert_eq!(
+            flags::parse(parse, &["--multicall"]).unwrap(),
+            Layout::Multicall
+        );
+        for bad in [&["--bogus"][..], &["--multicall", "x"], &["--inside"]] {
+            let e = flags::parse(parse, bad).unwrap_err();
+            assert!(e.is::<flags::Usage>(), "{bad:?}");
+        }
+        assert!(flags::parse(INSIDE.run, &[]).is_err());
     }
 }

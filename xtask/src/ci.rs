@@ -13,7 +13,23 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 
+use crate::flags::Subcommand;
+use crate::tools::Layout;
 use crate::{chroot, dist, e2e, examples, fuzz, paths, vm};
+
+pub const COMMAND: Subcommand = Subcommand {
+    name: "ci",
+    synopsis: "",
+    about: "\
+what CI runs: fmt --check, clippy -D warnings, test,
+dist --check-size, e2e, e2e --multicall, examples, chroot,
+chroot --multicall, vm --accel tcg, fuzz --seconds 15.",
+    run: |args| {
+        args.end()?;
+        run()
+    },
+    helpers: &[],
+};
 
 fn cargo<'a>(args: &'a [&'a str]) -> impl Fn() -> Result<()> + 'a {
     move || {
@@ -110,18 +126,20 @@ pub fn run() -> Result<()> {
             }),
         ),
         ("examples", Box::new(examples::run)),
-        (
-            "chroot",
-            Box::new(|| chroot::check(chroot::Layout::Separate)),
-        ),
+        ("chroot", Box::new(|| chroot::check(Layout::Separate))),
         (
             "chroot --multicall",
-            Box::new(|| chroot::check(chroot::Layout::Multicall)),
+            Box::new(|| chroot::check(Layout::Multicall)),
         ),
         // KVM is not always usable in CI's VMs; TCG boots in about 12 s.
         (
             "vm",
-            Box::new(|| vm::run(&["--accel".into(), "tcg".into()])),
+            Box::new(|| {
+                vm::run(&vm::Options {
+                    accel: vm::Accel::Tcg,
+                    ..vm::Options::default()
+                })
+            }),
         ),
         ("fuzz --seconds 15", Box::new(|| fuzz::run(15))),
     ];

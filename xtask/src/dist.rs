@@ -7,16 +7,26 @@ use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 
+use crate::flags::{self, Args, Subcommand, Long};
+use crate::tools::{self, MULTICALL, TOOLS};
 use crate::{elf, paths};
+
+pub const COMMAND: Subcommand = Subcommand {
+    name: "dist",
+    synopsis: "[--links DIR] [--crt-static] [--check-size]",
+    about: "\
+static release builds of every tool and of the multi-call binary
+(nstools) for x86_64-unknown-linux-musl into target/dist; checks
+they are static and prints their sizes. --links DIR puts nstools and
+a link to it for every tool in DIR. --crt-static builds static glibc
+binaries instead of musl ones. --check-size fails when a binary is
+over its goal (512 KiB a tool, 768 KiB nstools).",
+    run: |args| run(&parse(args)?).map(drop),
+    helpers: &[],
+};
 
 /// The target the tools ship for.
 pub const MUSL: &str = "x86_64-unknown-linux-musl";
-/// The tools, in the order of the tutorial.
-pub const TOOLS: [&str; 6] = [
-    "nsadd", "nsexec", "vethpair", "ipassign", "linkup", "nsping",
-];
-/// The multi-call binary.
-pub const MULTICALL: &str = "nstools";
 /// Size goals, in KiB.
 const TOOL_GOAL_KIB: u64 = 512;
 const MULTICALL_GOAL_KIB: u64 = 768;
@@ -29,6 +39,19 @@ pub struct Options {
     pub crt_static: bool,
     /// A binary over its size goal is an error, not a warning.
     pub check_size: bool,
+}
+
+fn parse(args: &mut Args) -> Result<Options> {
+    let mut options = Options::default();
+    while let Some(arg) = args.next()? {
+        match arg {
+            Long("links") => options.links = Some(args.path("a directory")?),
+            Long("crt-static") => options.crt_static = true,
+            Long("check-size") => options.check_size = true,
+            arg => return Err(flags::unexpected(arg)),
+        }
+    }
+    Ok(options)
 }
 
 /// What `dist` made.
@@ -52,7 +75,7 @@ pub fn run(options: &Options) -> Result<Dist> {
     let dir = paths::dist_dir();
     fs::create_dir_all(&dir).with_context(|| format!("{}", dir.display()))?;
     let mut sizes = Vec::new();
-    for name in TOOLS.iter().chain([&MULTICALL]) {
+    for name in tools::binaries() {
         let to = dir.join(name);
         // Removed first: a running copy (ETXTBSY) must not stop the update.
         let _ = fs::remove_file(&to);
@@ -62,7 +85,7 @@ pub fn run(options: &Options) -> Result<Dist> {
         if !linkage.is_static() {
             bail!("{}: not static: {linkage}", to.display());
         }
-        sizes.push((*name, fs::metadata(&to)?.len(), linkage));
+        sizes.push((name, fs::metadata(&to)?.len(), linkage));
     }
     print!("{}", size_table(&sizes));
     println!("dist: {} ({})", dir.display(), target.describe());
@@ -169,7 +192,7 @@ fn host_triple() -> Result<String> {
 fn build(target: &Target) -> Result<()> {
     let mut cargo = paths::cargo();
     cargo.args(["build", "--release", "--bins", "--target", &target.triple]);
-    for name in TOOLS.iter().chain([&MULTICALL]) {
+    for name in tools::binaries() {
         cargo.args(["--package", name]);
     }
     if let Some(flags) = target.rustflags {
@@ -266,6 +289,26 @@ pub fn install_links(dist: &Dist, dir: &Path) -> Result<()> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn options() {
+        let o = flags::parse(parse, &["--links", "/tmp/bin"]).unwrap();
+        assert_eq!(o.links, Some(PathBuf::from("/tmp/bin")));
+        assert!(!o.crt_static);
+        let o = flags::parse(parse, &["--links=bin", "--crt-static", "--check-size"]).unwrap();
+        assert_eq!(o.links, Some(PathBuf::from("bin")));
+        assert!(o.crt_static && o.check_size);
+        for bad in [
+            &["--links"][..],
+            &["--links="],
+            &["--links", ""],
+            &["--bogus"],
+            &["x"],
+        ] {
+            let e = flags::parse(parse, bad).unwrap_err();
+            assert!(e.is::<flags::Usage>(), "{bad:?}");
+        }
+    }
+
     fn linkage() -> elf::Linkage {
         elf::Linkage {
             interpreter: None,
@@ -302,21 +345,23 @@ mod tests {
         assert!(host_triple().unwrap().contains('-'));
     }
 
-    fn scratch(test: &str) -> PathBuf {
+    /// A scratch directory with a `dist` holding a stand-in nstools, and
+    /// the `bin` to put links in.
+    fn scratch(test: &str) -> (PathBuf, Dist, PathBuf) {
         let dir = std::env::temp_dir().join(format!("xtask-dist-{}-{test}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(dir.join("dist")).unwrap();
         fs::write(dir.join("dist").join(MULTICALL), b"multicall").unwrap();
-        dir
-    }
-
-    #[test]
-    fn links_point_at_a_copy_of_the_multicall_binary() {
-        let dir = scratch("links");
         let dist = Dist {
             dir: dir.join("dist"),
         };
         let bin = dir.join("bin");
+        (dir, dist, bin)
+    }
+
+    #[test]
+    fn links_point_at_a_copy_of_the_multicall_binary() {
+        let (dir, dist, bin) = scratch("links");
         install_links(&dist, &bin).unwrap();
         install_links(&dist, &bin).unwrap(); // again: links are replaced
         assert_eq!(fs::read(bin.join(MULTICALL)).unwrap(), b"multicall");
@@ -329,11 +374,7 @@ mod tests {
 
     #[test]
     fn links_never_replace_other_files() {
-        let dir = scratch("others");
-        let dist = Dist {
-            dir: dir.join("dist"),
-        };
-        let bin = dir.join("bin");
+        let (dir, dist, bin) = scratch("others");
         fs::create_dir_all(&bin).unwrap();
         fs::write(bin.join("linkup"), b"mine").unwrap();
         let error = install_links(&dist, &bin).unwrap_err();

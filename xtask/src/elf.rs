@@ -1,5 +1,6 @@
-//! Just enough of ELF to tell a static binary from a dynamic one: a static
-//! binary names no program interpreter (no `PT_INTERP`) and needs no shared
+//! Just enough of ELF to tell a static binary from a dynamic one, and to
+//! find a section by name (a kernel module's `.modinfo`). A static binary
+//! names no program interpreter (no `PT_INTERP`) and needs no shared
 //! library (no `DT_NEEDED` in its dynamic section). A static-pie binary, as
 //! Rust builds for musl, has a dynamic section for its own relocations but
 //! still needs nothing.
@@ -63,11 +64,39 @@ struct Reader<'a> {
     big_endian: bool,
 }
 
-impl Reader<'_> {
-    fn field(&self, at: u64, len: usize) -> Result<u64> {
+impl<'a> Reader<'a> {
+    /// A reader for the class and byte order the ELF header names.
+    fn new(bytes: &'a [u8]) -> Result<Reader<'a>> {
+        if bytes.get(..4) != Some(b"\x7fELF") {
+            bail!("not an ELF file");
+        }
+        let wide = match bytes.get(4) {
+            Some(1) => false,
+            Some(2) => true,
+            _ => bail!("unknown ELF class"),
+        };
+        let big_endian = match bytes.get(5) {
+            Some(1) => false,
+            Some(2) => true,
+            _ => bail!("unknown ELF byte order"),
+        };
+        Ok(Reader {
+            bytes,
+            wide,
+            big_endian,
+        })
+    }
+
+    /// `len` bytes from `at`.
+    fn slice(&self, at: u64, len: u64) -> Result<&'a [u8]> {
         let start = usize::try_from(at).map_err(|_| truncated())?;
+        let len = usize::try_from(len).map_err(|_| truncated())?;
         let end = start.checked_add(len).ok_or_else(truncated)?;
-        let raw = self.bytes.get(start..end).ok_or_else(truncated)?;
+        self.bytes.get(start..end).ok_or_else(truncated)
+    }
+
+    fn field(&self, at: u64, len: usize) -> Result<u64> {
+        let raw = self.slice(at, len as u64)?;
         let mut value = 0u64;
         for i in 0..len {
             let byte = if self.big_endian {
@@ -115,24 +144,8 @@ struct Segment {
 
 /// Reads the linkage of an ELF image.
 pub fn linkage(bytes: &[u8]) -> Result<Linkage> {
-    if bytes.get(..4) != Some(b"\x7fELF") {
-        bail!("not an ELF file");
-    }
-    let wide = match bytes.get(4) {
-        Some(1) => false,
-        Some(2) => true,
-        _ => bail!("unknown ELF class"),
-    };
-    let big_endian = match bytes.get(5) {
-        Some(1) => false,
-        Some(2) => true,
-        _ => bail!("unknown ELF byte order"),
-    };
-    let r = Reader {
-        bytes,
-        wide,
-        big_endian,
-    };
+    let r = Reader::new(bytes)?;
+    let wide = r.wide;
     let e_type = r.u16(16)?;
     let (phoff, phentsize, phnum) = if wide {
         (r.word(0x20)?, r.u16(0x36)?, r.u16(0x38)?)
@@ -197,12 +210,80 @@ pub fn linkage(bytes: &[u8]) -> Result<Linkage> {
     })
 }
 
+/// The contents of the section called `name`; `None` when there is none.
+pub fn section<'a>(bytes: &'a [u8], name: &str) -> Result<Option<&'a [u8]>> {
+    let r = Reader::new(bytes)?;
+    // Where the section headers are, their size and number, and which of
+    // them holds the section names; then a section's offset and size.
+    let (headers, size, count, names, placed) = if r.wide {
+        (
+            r.word(0x28)?,
+            r.u16(0x3a)?,
+            r.u16(0x3c)?,
+            r.u16(0x3e)?,
+            0x18,
+        )
+    } else {
+        (
+            r.word(0x20)?,
+            r.u16(0x2e)?,
+            r.u16(0x30)?,
+            r.u16(0x32)?,
+            0x10,
+        )
+    };
+    let header = |i: u16| add(headers, u64::from(i) * u64::from(size));
+    let place = |i: u16| -> Result<(u64, u64)> {
+        let at = add(header(i)?, placed)?;
+        let width = if r.wide { 8 } else { 4 };
+        Ok((r.word(at)?, r.word(add(at, width)?)?))
+    };
+    let (names, _) = place(names)?;
+    for i in 0..count {
+        if r.string(add(names, u64::from(r.u32(header(i)?)?))?)? == name {
+            let (offset, size) = place(i)?;
+            return r.slice(offset, size).map(Some);
+        }
+    }
+    Ok(None)
+}
+
 fn file_offset(segments: &[Segment], vaddr: u64) -> Option<u64> {
     segments
         .iter()
         .filter(|s| s.kind == PT_LOAD)
         .find(|s| vaddr >= s.vaddr && vaddr - s.vaddr < s.filesz)
         .map(|s| vaddr - s.vaddr + s.offset)
+}
+
+/// A minimal little-endian ELF64 with a section-name table and one
+/// `.modinfo` section holding `modinfo`, as a kernel module has.
+#[cfg(test)]
+pub fn fake_module(modinfo: &[u8]) -> Vec<u8> {
+    let names = b"\0.shstrtab\0.modinfo\0";
+    let mut bytes = vec![0u8; 64];
+    bytes[..6].copy_from_slice(b"\x7fELF\x02\x01");
+    let names_at = bytes.len();
+    bytes.extend_from_slice(names);
+    let info_at = bytes.len();
+    bytes.extend_from_slice(modinfo);
+    let table = bytes.len();
+    bytes[0x28..0x30].copy_from_slice(&(table as u64).to_le_bytes());
+    bytes[0x3a..0x3c].copy_from_slice(&64u16.to_le_bytes());
+    bytes[0x3c..0x3e].copy_from_slice(&3u16.to_le_bytes());
+    bytes[0x3e..0x40].copy_from_slice(&1u16.to_le_bytes());
+    for (name, offset, size) in [
+        (0u32, 0, 0),
+        (1, names_at, names.len()),
+        (11, info_at, modinfo.len()),
+    ] {
+        let mut header = [0u8; 64];
+        header[..4].copy_from_slice(&name.to_le_bytes());
+        header[0x18..0x20].copy_from_slice(&(offset as u64).to_le_bytes());
+        header[0x20..0x28].copy_from_slice(&(size as u64).to_le_bytes());
+        bytes.extend_from_slice(&header);
+    }
+    bytes
 }
 
 #[cfg(test)]
@@ -296,6 +377,24 @@ mod tests {
             &[],
         );
         assert!(linkage(&huge).is_err());
+    }
+
+    #[test]
+    fn sections_are_found_by_name() {
+        let module = fake_module(b"depends=\0");
+        assert_eq!(
+            section(&module, ".modinfo").unwrap(),
+            Some(&b"depends=\0"[..])
+        );
+        assert_eq!(
+            section(&module, ".shstrtab").unwrap().map(<[u8]>::len),
+            Some(20)
+        );
+        assert_eq!(section(&module, ".text").unwrap(), None);
+        for len in 0..module.len() {
+            let _ = section(&module[..len], ".modinfo");
+        }
+        assert!(section(&module[..module.len() - 40], ".modinfo").is_err());
     }
 
     #[test]

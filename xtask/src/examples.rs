@@ -7,7 +7,20 @@ use std::process::Command;
 use anyhow::{bail, Context, Result};
 use testkit::sandbox;
 
-use crate::{dist, paths, reexec};
+use crate::flags::Subcommand;
+use crate::reexec::{self, Interrupted};
+use crate::{dist, paths, tools};
+
+pub const COMMAND: Subcommand = Subcommand {
+    name: "examples",
+    synopsis: "",
+    about: "dist, then examples/redblue.mk and examples/redblue.sh in a sandbox.",
+    run: |args| {
+        args.end()?;
+        run()
+    },
+    helpers: &[],
+};
 
 /// The Makefile: `up` twice (idempotent), `ping`, `down` twice (nothing to
 /// remove is fine), and nothing may be left. Then with a red that someone
@@ -38,7 +51,8 @@ set -eux
 sh examples/redblue.sh
 test -z "$(ls /run/netns)"
 mkdir /run/broken
-for tool in nsadd nsexec vethpair ipassign linkup; do ln -s "$BIN/$tool" /run/broken/; done
+for tool in $TOOLS; do ln -s "$BIN/$tool" /run/broken/; done
+rm /run/broken/nsping
 printf '#!/bin/sh\necho "nsping: broken on purpose" >&2\nexit 1\n' >/run/broken/nsping
 chmod +x /run/broken/nsping
 if BIN=/run/broken sh examples/redblue.sh; then
@@ -77,11 +91,12 @@ fn in_sandbox(script: &str, bin: &Path) -> Result<()> {
         .arg("-c")
         .arg(script)
         .current_dir(paths::root())
-        .env("BIN", bin);
+        .env("BIN", bin)
+        .env("TOOLS", tools::TOOLS.join(" "));
     sandbox::isolate(&mut shell);
     let ended = reexec::run(shell)?;
     if let Some(status) = ended.interrupted_status() {
-        std::process::exit(status.into());
+        return Err(Interrupted(status).into());
     }
     if !ended.status.success() {
         bail!("{}", ended.status);

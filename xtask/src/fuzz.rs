@@ -8,7 +8,30 @@ use std::process::{Command, Stdio};
 
 use anyhow::{bail, Context, Result};
 
+use crate::flags::{self, Args, Subcommand, Long};
 use crate::paths;
+
+pub const COMMAND: Subcommand = Subcommand {
+    name: "fuzz",
+    synopsis: "[--seconds N]",
+    about: "\
+every cargo-fuzz target in fuzz/ for N seconds (default 60) on the
+nightly toolchain; installs cargo-fuzz if missing.",
+    run: |args| run(parse(args)?),
+    helpers: &[],
+};
+
+/// `--seconds N`: how long each target runs.
+fn parse(args: &mut Args) -> Result<u64> {
+    let mut seconds = 60;
+    while let Some(arg) = args.next()? {
+        match arg {
+            Long("seconds") => seconds = args.positive()?,
+            arg => return Err(flags::unexpected(arg)),
+        }
+    }
+    Ok(seconds)
+}
 
 /// The targets, each with what it feeds on.
 pub const TARGETS: [(&str, &str); 4] = [
@@ -107,10 +130,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn seconds() {
+        assert_eq!(flags::parse(parse, &[]).unwrap(), 60);
+        assert_eq!(flags::parse(parse, &["--seconds", "10"]).unwrap(), 10);
+        for bad in [
+            &["--seconds"][..],
+            &["--seconds", "0"],
+            &["--seconds", "x"],
+            &["--runs", "5"],
+        ] {
+            let e = flags::parse(parse, bad).unwrap_err();
+            assert!(e.is::<flags::Usage>(), "{bad:?}");
+        }
+    }
+
+    #[test]
     fn the_run_count_is_read_from_libfuzzers_last_line() {
-        let log = "#1024 pulse cov: 10\nDone 2149848 runs in 31 second(s)\n";
-        assert_eq!(executions(log), Some(2149848));
-        assert_eq!(executions("crash"), None);
+        for (log, runs) in [
+            ("#1024 pulse cov: 10\nDone 2149848 runs in 31 second(s)\n", Some(2149848)),
+            ("Done 1 runs\nDone 2 runs in 1 second(s)\n", Some(2)),
+            ("crash", None),
+        ] {
+            assert_eq!(executions(log), runs, "{log}");
+        }
     }
 
     #[test]

@@ -21,6 +21,23 @@ pub enum Expect {
     NoOutput,
 }
 
+/// What the lab must look like after a step, beyond what the step
+/// printed: `cargo xtask e2e` asks iproute2 (the chroot and the VM, which
+/// have no iproute2, go by the output alone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum After {
+    /// Nothing more to look at.
+    Nothing,
+    /// red and blue are there (`true`), or gone (`false`).
+    Namespaces(bool),
+    /// veth-red in red and veth-blue in blue are the ends of one veth pair.
+    Pair,
+    /// The link in the namespace has the address: (netns, link, address).
+    Address(&'static str, &'static str, &'static str),
+    /// These links are up: (netns, link, whether its carrier is up too).
+    Up(&'static [(&'static str, &'static str, bool)]),
+}
+
 /// One command of the tutorial.
 #[derive(Debug, Clone, Copy)]
 pub struct Step {
@@ -28,16 +45,19 @@ pub struct Step {
     pub name: &'static str,
     pub argv: &'static [&'static str],
     pub expect: Expect,
+    pub after: After,
 }
 
 /// The tutorial, in order: the one list of its commands, also run by
-/// `cargo xtask e2e` (with its own iproute2 checks beside each step). A
-/// tool is named as it is found in the directory of tools: `/bin` here.
+/// `cargo xtask e2e` (which checks what each leaves `After` with
+/// iproute2). A tool is named as it is found in the directory of tools:
+/// `/bin` here.
 pub const STEPS: &[Step] = &[
     Step {
         name: "create red and blue",
         argv: &["nsadd", "red", "blue"],
         expect: Expect::Success,
+        after: After::Namespaces(true),
     },
     Step {
         name: "veth cable red-blue",
@@ -51,61 +71,66 @@ pub const STEPS: &[Step] = &[
             "veth-blue",
         ],
         expect: Expect::Success,
+        after: After::Pair,
     },
     Step {
         name: "address on veth-red",
         argv: &["ipassign", "-n", "red", "veth-red", "10.0.0.1/24"],
         expect: Expect::Success,
+        after: After::Address("red", "veth-red", "10.0.0.1/24"),
     },
     Step {
         name: "address on veth-blue",
         argv: &["ipassign", "-n", "blue", "veth-blue", "10.0.0.2/24"],
         expect: Expect::Success,
+        after: After::Address("blue", "veth-blue", "10.0.0.2/24"),
     },
     Step {
         name: "veth-red up",
         argv: &["linkup", "-n", "red", "veth-red"],
         expect: Expect::Success,
+        after: After::Up(&[("red", "veth-red", false)]),
     },
     Step {
         name: "veth-blue up",
         argv: &["linkup", "-n", "blue", "veth-blue"],
         expect: Expect::Success,
+        after: After::Up(&[("blue", "veth-blue", true), ("red", "veth-red", true)]),
     },
     Step {
         name: "ping red -> blue",
         argv: &["nsping", "-n", "red", "-c", "3", "-i", "0.2", "10.0.0.2"],
         expect: Expect::Replies(3),
+        after: After::Nothing,
     },
     Step {
         name: "ping blue -> red",
         argv: &["nsping", "-n", "blue", "-c", "3", "-i", "0.2", "10.0.0.1"],
         expect: Expect::Replies(3),
+        after: After::Nothing,
     },
     Step {
         name: "ping through nsexec",
         argv: &["nsexec", "red", "nsping", "-c", "1", "10.0.0.2"],
         expect: Expect::Replies(1),
+        after: After::Nothing,
     },
     Step {
         name: "tear down red and blue",
         argv: &["nsadd", "-d", "red", "blue"],
         expect: Expect::Success,
+        after: After::Namespaces(false),
     },
     Step {
         name: "nothing left behind",
         argv: &["nsadd", "-l"],
         expect: Expect::NoOutput,
+        after: After::Nothing,
     },
 ];
 
 /// Where the tools are: the chroot's and the VM's only directory.
 pub const BIN: &str = "/bin";
-
-/// The tool binaries the steps call, as named in `/bin`.
-pub const TOOLS: [&str; 6] = [
-    "nsadd", "nsexec", "vethpair", "ipassign", "linkup", "nsping",
-];
 
 /// How long one step may take before it is killed and counted as failed.
 pub const STEP_TIMEOUT: Duration = Duration::from_secs(30);
@@ -132,7 +157,7 @@ pub fn run(steps: &[Step]) -> Result<Vec<String>, Failure> {
     let mut pings = Vec::new();
     for step in steps {
         let output = run_step(step)?;
-        check(step, &output).map_err(|why| Failure {
+        check(step.expect, &output).map_err(|why| Failure {
             step: step.name,
             why,
         })?;
@@ -252,8 +277,9 @@ fn drain(
     })
 }
 
-/// Whether `output` is what `step` must produce; if not, why.
-pub fn check(step: &Step, output: &Output) -> Result<(), String> {
+/// Whether `output` is what a step that `expect`s it must produce; if not,
+/// why.
+pub fn check(expect: Expect, output: &Output) -> Result<(), String> {
     match output.code {
         Some(0) => {}
         Some(code) => {
@@ -266,7 +292,7 @@ pub fn check(step: &Step, output: &Output) -> Result<(), String> {
         }
         None => return Err("killed by a signal".into()),
     }
-    match step.expect {
+    match expect {
         Expect::Success => Ok(()),
         Expect::NoOutput if output.stdout.is_empty() => Ok(()),
         Expect::NoOutput => Err(format!(
@@ -296,13 +322,7 @@ fn statistics(stdout: &str) -> Option<&str> {
 mod tests {
     use super::*;
 
-    fn ping() -> Step {
-        Step {
-            name: "ping",
-            argv: &["/bin/nsping", "-c", "3", "10.0.0.2"],
-            expect: Expect::Replies(3),
-        }
-    }
+    const PING: Expect = Expect::Replies(3);
 
     fn output(code: Option<i32>, stdout: &str, stderr: &str) -> Output {
         Output {
@@ -320,62 +340,56 @@ mod tests {
 
     #[test]
     fn a_ping_must_be_answered_every_time() {
-        assert_eq!(check(&ping(), &output(Some(0), ANSWERED, "")), Ok(()));
+        assert_eq!(check(PING, &output(Some(0), ANSWERED, "")), Ok(()));
         let lost = ANSWERED.replace("3 received, 0%", "2 received, 33%");
-        let why = check(&ping(), &output(Some(0), &lost, "")).unwrap_err();
+        let why = check(PING, &output(Some(0), &lost, "")).unwrap_err();
         assert!(why.contains("2 received"), "{why}");
-        let why = check(&ping(), &output(Some(0), "", "")).unwrap_err();
+        let why = check(PING, &output(Some(0), "", "")).unwrap_err();
         assert_eq!(why, "no ping statistics in the output");
     }
 
     #[test]
     fn a_failed_command_is_reported_with_its_last_error_line() {
-        let step = STEPS[0];
-        let why = check(&step, &output(Some(1), "", "nsadd: red: File exists\n")).unwrap_err();
+        let step = STEPS[0].expect;
+        let why = check(step, &output(Some(1), "", "nsadd: red: File exists\n")).unwrap_err();
         assert_eq!(why, "exit status 1: nsadd: red: File exists");
         assert_eq!(
-            check(&step, &output(Some(2), "", "")).unwrap_err(),
+            check(step, &output(Some(2), "", "")).unwrap_err(),
             "exit status 2"
         );
         assert_eq!(
-            check(&step, &output(None, "", "")).unwrap_err(),
+            check(step, &output(None, "", "")).unwrap_err(),
             "killed by a signal"
         );
     }
 
     #[test]
     fn nothing_left_means_no_output() {
-        let last = STEPS[STEPS.len() - 1];
-        assert_eq!(last.expect, Expect::NoOutput);
-        assert_eq!(check(&last, &output(Some(0), "", "")), Ok(()));
-        assert!(check(&last, &output(Some(0), "red\n", "")).is_err());
+        let last = STEPS[STEPS.len() - 1].expect;
+        assert_eq!(last, Expect::NoOutput);
+        assert_eq!(check(last, &output(Some(0), "", "")), Ok(()));
+        assert!(check(last, &output(Some(0), "red\n", "")).is_err());
     }
 
     #[test]
     fn every_step_calls_a_tool_in_bin() {
         for step in STEPS {
-            assert!(TOOLS.contains(&step.argv[0]), "{}", step.name);
+            assert!(crate::tools::TOOLS.contains(&step.argv[0]), "{}", step.name);
         }
     }
 
     #[test]
     fn steps_run_and_report_the_first_failure() {
+        let succeeds = |name, argv| Step {
+            name,
+            argv,
+            expect: Expect::Success,
+            after: After::Nothing,
+        };
         let steps = [
-            Step {
-                name: "true",
-                argv: &["/bin/true"],
-                expect: Expect::Success,
-            },
-            Step {
-                name: "false",
-                argv: &["/bin/false"],
-                expect: Expect::Success,
-            },
-            Step {
-                name: "never",
-                argv: &["/nonexistent"],
-                expect: Expect::Success,
-            },
+            succeeds("true", &["/bin/true"]),
+            succeeds("false", &["/bin/false"]),
+            succeeds("never", &["/nonexistent"]),
         ];
         let failure = run(&steps).unwrap_err();
         assert_eq!(failure.step, "false");

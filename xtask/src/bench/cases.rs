@@ -1,53 +1,32 @@
-//! What is measured: each tool against its iproute2 (and busybox)
-//! equivalent, the whole tutorial, scale, and ping — all inside the
-//! sandbox, between namespaces made here.
+//! What is measured of the tools one at a time: each against its iproute2
+//! (and busybox) equivalent, the whole tutorial, and ping — all inside
+//! the sandbox, between namespaces made here.
 
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 
-use super::report::Row;
-use super::timing::{argv, compare, run_all, time, Argv, Contender};
+use super::contenders::{add_address, add_namespace, link_up, none, run_inside, Ours};
+use super::report::{versus, Row};
+use super::timing::{argv, run_all, time, Argv, Contender};
+use crate::process;
 
-/// Our binaries, by tool name.
-pub struct Ours<'a>(&'a Path);
-
-impl Ours<'_> {
-    pub fn cmd(&self, line: &str) -> Argv {
-        let mut argv = argv(line);
-        argv[0] = self.0.join(&argv[0]).display().to_string();
-        argv
-    }
-}
-
-pub fn none(_: usize) -> Vec<Argv> {
-    Vec::new()
-}
-
-pub fn all(bin: &Path, runs: usize) -> Result<Vec<Row>> {
-    let ours = Ours(bin);
-    setup_lab()?;
-    // Namespaces freed before we started (by earlier runs) are still being
-    // cleaned up by the kernel; wait for quiet.
-    super::scale::settle();
+/// Single commands, the whole tutorial, and ping, in the lab of
+/// [`setup_lab`].
+pub fn all(ours: &Ours, runs: usize, rows: &mut Vec<Row>) -> Result<()> {
     let busybox = busybox_nsenter();
-    let mut rows = Vec::new();
     eprintln!("bench: single commands, {runs} runs each");
-    single_commands(&ours, runs, busybox.as_deref(), &mut rows)?;
+    single_commands(ours, runs, busybox.as_deref(), rows)?;
     eprintln!("bench: the whole tutorial");
-    pipeline(&ours, (runs / 5).max(5), &mut rows)?;
+    pipeline(ours, (runs / 5).max(5), rows)?;
     eprintln!("bench: ping");
-    ping(&ours, &mut rows)?;
-    eprintln!("bench: scale");
-    super::scale::all(&ours, runs, &mut rows)?;
-    Ok(rows)
+    ping(ours, rows)
 }
 
 /// red and blue joined and up (the ping tests' lab), and a spare veth pair
 /// in red for linkup to switch.
-fn setup_lab() -> Result<()> {
+pub fn setup_lab() -> Result<()> {
     let lines = [
         "ip netns add red",
         "ip netns add blue",
@@ -80,73 +59,30 @@ fn single_commands(
     rows: &mut Vec<Row>,
 ) -> Result<()> {
     // nsadd / nsadd -d against ip netns add / del.
-    let m = compare(
-        runs,
-        &[
-            Contender::new(
-                "ours",
-                |i| vec![ours.cmd(&format!("nsadd b{i}"))],
-                |i| vec![ours.cmd(&format!("nsadd -d b{i}"))],
-            ),
-            Contender::new(
-                "ip",
-                |i| vec![argv(&format!("ip netns add b{i}"))],
-                |i| vec![argv(&format!("ip netns del b{i}"))],
-            ),
-        ],
-    )?;
-    rows.push(Row::time(
-        "create a namespace",
-        "nsadd NS",
-        "ip netns add NS",
-        (m[0], m[1]),
-        Some(0.5),
-    ));
-    let m = compare(
-        runs,
-        &[
-            Contender::new("ours", |i| vec![ours.cmd(&format!("nsadd -d b{i}"))], none)
-                .prepare(|i| vec![ours.cmd(&format!("nsadd b{i}"))]),
-            Contender::new("ip", |i| vec![argv(&format!("ip netns del b{i}"))], none)
-                .prepare(|i| vec![argv(&format!("ip netns add b{i}"))]),
-        ],
-    )?;
-    rows.push(Row::time(
-        "delete a namespace",
-        "nsadd -d NS",
-        "ip netns del NS",
-        (m[0], m[1]),
-        Some(0.5),
-    ));
+    versus("create a namespace", runs, &add_namespace(ours), rows)?;
+    let contenders = [
+        Contender::new(
+            "nsadd -d NS",
+            |i| vec![ours.cmd(&format!("nsadd -d b{i}"))],
+            none,
+        )
+        .prepare(|i| vec![ours.cmd(&format!("nsadd b{i}"))]),
+        Contender::new(
+            "ip netns del NS",
+            |i| vec![argv(&format!("ip netns del b{i}"))],
+            none,
+        )
+        .prepare(|i| vec![argv(&format!("ip netns add b{i}"))])
+        .goal(0.5),
+    ];
+    versus("delete a namespace", runs, &contenders, rows)?;
 
-    // nsexec against ip netns exec and nsenter.
-    let m = compare(
-        runs,
-        &[
-            Contender::new("ours", |_| vec![ours.cmd("nsexec red true")], none),
-            Contender::new("ip", |_| vec![argv("ip netns exec red true")], none),
-            Contender::new(
-                "nsenter",
-                |_| vec![argv("nsenter --net=/run/netns/red true")],
-                none,
-            ),
-            Contender::new("alone", |_| vec![argv("true")], none),
-        ],
-    )?;
-    rows.push(Row::time(
-        "run a command inside",
-        "nsexec red true",
-        "ip netns exec red true",
-        (m[0], m[1]),
-        Some(0.5),
-    ));
-    rows.push(Row::time(
-        "run a command inside",
-        "nsexec red true",
-        "nsenter --net=… true",
-        (m[0], m[2]),
-        None,
-    ));
+    // nsexec against ip netns exec and nsenter; and `true` alone.
+    let mut contenders = run_inside(ours);
+    let nsenter = argv("nsenter --net=/run/netns/red true");
+    contenders.push(Contender::same("nsenter --net=… true", nsenter, none));
+    contenders.push(Contender::same("true", argv("true"), none).unlisted());
+    let m = versus("run a command inside", runs, &contenders, rows)?;
     // Starting `true` itself is most of both: compare what each adds to it.
     let added = |t: Duration| t.saturating_sub(m[3]);
     rows.push(Row::time(
@@ -159,169 +95,53 @@ fn single_commands(
 
     // vethpair against the tutorial's add-and-move and ip's one command.
     let del = |i: usize| vec![argv(&format!("ip -n red link del vb{i}"))];
-    let m = compare(
-        runs,
-        &[
-            Contender::new(
-                "ours",
-                |i| vec![ours.cmd(&format!("vethpair -n red vb{i} --peer-netns blue vp{i}"))],
-                del,
-            ),
-            Contender::new(
-                "tutorial",
-                |i| {
-                    vec![
-                        argv(&format!("ip link add vb{i} type veth peer name vp{i}")),
-                        argv(&format!("ip link set vb{i} netns red")),
-                        argv(&format!("ip link set vp{i} netns blue")),
-                    ]
-                },
-                del,
-            ),
-            Contender::new(
-                "one ip command",
-                |i| {
-                    vec![argv(&format!(
-                        "ip link add vb{i} netns red type veth peer name vp{i} netns blue"
-                    ))]
-                },
-                del,
-            ),
-        ],
-    )?;
-    rows.push(Row::time(
-        "veth pair, ends in red and blue",
-        "vethpair -n red A --peer-netns blue B",
-        "ip link add + 2× ip link set netns",
-        (m[0], m[1]),
-        Some(0.1),
-    ));
-    rows.push(Row::time(
-        "veth pair, ends in red and blue",
-        "vethpair -n red A --peer-netns blue B",
-        "ip link add A netns red … peer B netns blue",
-        (m[0], m[2]),
-        Some(0.5),
-    ));
-
-    // ipassign against ip -n … addr add and busybox ip.
-    let contenders = add_address(ours, busybox);
-    let m = compare(runs, &contenders)?;
-    rows.push(Row::time(
-        "add an address",
-        "ipassign -n red DEV ADDR",
-        "ip -n red addr add ADDR dev DEV",
-        (m[0], m[1]),
-        Some(0.5),
-    ));
-    if busybox.is_some() {
-        rows.push(Row::time(
-            "add an address",
-            "ipassign -n red DEV ADDR",
-            "busybox nsenter … busybox ip addr add",
-            (m[0], m[2]),
-            Some(1.0),
-        ));
-    }
-
-    // linkup against ip -n … link set up and busybox ip.
-    let contenders = link_up(ours, busybox);
-    let m = compare(runs, &contenders)?;
-    rows.push(Row::time(
-        "set a link up",
-        "linkup -n red DEV",
-        "ip -n red link set DEV up",
-        (m[0], m[1]),
-        Some(0.5),
-    ));
-    if busybox.is_some() {
-        rows.push(Row::time(
-            "set a link up",
-            "linkup -n red DEV",
-            "busybox nsenter … busybox ip link set DEV up",
-            (m[0], m[2]),
-            Some(1.0),
-        ));
-    }
-
-    // One ping across the cable.
-    let m = compare(
-        runs,
-        &[
-            Contender::new(
-                "ours",
-                |_| vec![ours.cmd("nsping -n red -c 1 10.0.0.2")],
-                none,
-            ),
-            Contender::new(
-                "iputils",
-                |_| vec![argv("ip netns exec red ping -c 1 10.0.0.2")],
-                none,
-            ),
-        ],
-    )?;
-    rows.push(Row::time(
-        "one ping red → blue",
-        "nsping -n red -c 1 HOST",
-        "ip netns exec red ping -c 1 HOST",
-        (m[0], m[1]),
-        Some(0.5),
-    ));
-    Ok(())
-}
-
-/// Adding a fresh /32 to veth-red in red (and taking it away, untimed):
-/// ours, ip, and busybox's ip where it can be entered with its nsenter.
-pub fn add_address<'a>(ours: &'a Ours, busybox: Option<&'a str>) -> Vec<Contender<'a>> {
-    let address = |i: usize| format!("10.9.{}.{}/32", i / 250, i % 250 + 1);
-    let remove = move |i: usize| {
-        vec![argv(&format!(
-            "ip -n red addr del {} dev veth-red",
-            address(i)
-        ))]
-    };
-    let mut contenders = vec![
+    let contenders = [
         Contender::new(
-            "ours",
-            move |i| vec![ours.cmd(&format!("ipassign -n red veth-red {}", address(i)))],
-            remove,
+            "vethpair -n red A --peer-netns blue B",
+            |i| vec![ours.cmd(&format!("vethpair -n red vb{i} --peer-netns blue vp{i}"))],
+            del,
         ),
         Contender::new(
-            "ip",
-            move |i| {
+            "ip link add + 2× ip link set netns",
+            |i| {
+                vec![
+                    argv(&format!("ip link add vb{i} type veth peer name vp{i}")),
+                    argv(&format!("ip link set vb{i} netns red")),
+                    argv(&format!("ip link set vp{i} netns blue")),
+                ]
+            },
+            del,
+        )
+        .goal(0.1),
+        Contender::new(
+            "ip link add A netns red … peer B netns blue",
+            |i| {
                 vec![argv(&format!(
-                    "ip -n red addr add {} dev veth-red",
-                    address(i)
+                    "ip link add vb{i} netns red type veth peer name vp{i} netns blue"
                 ))]
             },
-            remove,
-        ),
+            del,
+        )
+        .goal(0.5),
     ];
-    if let Some(bb) = busybox {
-        contenders.push(Contender::new(
-            "busybox",
-            move |i| vec![argv(&format!("{bb} addr add {} dev veth-red", address(i)))],
-            remove,
-        ));
-    }
-    contenders
-}
+    versus("veth pair, ends in red and blue", runs, &contenders, rows)?;
 
-/// Setting lu0 in red up (and down again, untimed), the same three ways.
-pub fn link_up<'a>(ours: &'a Ours, busybox: Option<&'a str>) -> Vec<Contender<'a>> {
-    let down = |_| vec![argv("ip -n red link set lu0 down")];
-    let mut contenders = vec![
-        Contender::new("ours", |_| vec![ours.cmd("linkup -n red lu0")], down),
-        Contender::new("ip", |_| vec![argv("ip -n red link set lu0 up")], down),
+    // ipassign and linkup against ip -n … and busybox ip, where it can
+    // enter the namespace.
+    versus("add an address", runs, &add_address(ours, busybox), rows)?;
+    versus("set a link up", runs, &link_up(ours, busybox), rows)?;
+
+    // One ping across the cable.
+    let iputils = argv("ip netns exec red ping -c 1 10.0.0.2");
+    let contenders = [
+        Contender::same(
+            "nsping -n red -c 1 HOST",
+            ours.cmd("nsping -n red -c 1 10.0.0.2"),
+            none,
+        ),
+        Contender::same("ip netns exec red ping -c 1 HOST", iputils, none).goal(0.5),
     ];
-    if let Some(bb) = busybox {
-        contenders.push(Contender::new(
-            "busybox",
-            move |_| vec![argv(&format!("{bb} link set lu0 up"))],
-            down,
-        ));
-    }
-    contenders
+    versus("one ping red → blue", runs, &contenders, rows).map(drop)
 }
 
 /// The whole tutorial, set up, pinged and torn down.
@@ -393,44 +213,20 @@ fn pipeline(ours: &Ours, runs: usize, rows: &mut Vec<Row>) -> Result<()> {
             argv(&format!("ip -batch {delete}")),
         ]
     };
-    let m = compare(
-        runs,
-        &[
-            Contender::new("ours", |_| ours_steps(), none),
-            Contender::new("tutorial", |_| tutorial(), none),
-            Contender::new("batch", |_| fast(), none),
-        ],
-    )?;
-    rows.push(Row::time(
-        "whole tutorial (8 commands)",
-        "nsadd … nsadd -d",
-        "the tutorial's 12 ip/ping commands",
-        (m[0], m[1]),
-        Some(0.15),
-    ));
-    rows.push(Row::time(
-        "whole tutorial (8 commands)",
-        "nsadd … nsadd -d",
-        "ip -batch fast path (5 commands)",
-        (m[0], m[2]),
-        Some(0.6),
-    ));
-    Ok(())
+    let contenders = [
+        Contender::new("nsadd … nsadd -d", |_| ours_steps(), none),
+        Contender::new("the tutorial's 12 ip/ping commands", |_| tutorial(), none).goal(0.15),
+        Contender::new("ip -batch fast path (5 commands)", |_| fast(), none).goal(0.6),
+    ];
+    versus("whole tutorial (8 commands)", runs, &contenders, rows).map(drop)
 }
 
 fn output(argv: &Argv) -> Result<String> {
-    let out = Command::new(&argv[0])
-        .args(&argv[1..])
-        .stdin(Stdio::null())
-        .output()?;
-    if !out.status.success() {
-        bail!(
-            "{} failed: {}",
-            argv.join(" "),
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    process::output(
+        Command::new(&argv[0])
+            .args(&argv[1..])
+            .stdin(Stdio::null()),
+    )
 }
 
 /// The avg of `rtt min/avg/max/mdev = a/b/c/d ms`, in ms.
@@ -441,54 +237,59 @@ fn rtt_avg(output: &str) -> Option<f64> {
     line.split(" = ").nth(1)?.split('/').nth(1)?.parse().ok()
 }
 
+/// ping's round trip and flood rate, ours against iputils.
 fn ping(ours: &Ours, rows: &mut Vec<Row>) -> Result<()> {
     let count = 1000;
-    let mut averages = [Vec::new(), Vec::new()];
-    for _ in 0..3 {
-        let o = output(&ours.cmd(&format!("nsping -n red -q -c {count} -i 0 10.0.0.2")))?;
-        averages[0].push(rtt_avg(&o).context("nsping printed no rtt line")?);
-        let o = output(&argv(&format!(
-            "ip netns exec red ping -q -c {count} -i 0 10.0.0.2"
-        )))?;
-        averages[1].push(rtt_avg(&o).context("ping printed no rtt line")?);
-    }
-    let med = |v: &mut Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
-    };
-    let (a, b) = (med(&mut averages[0]), med(&mut averages[1]));
+    let rtt = ping_medians(ours, &format!("-q -c {count} -i 0"), |command| {
+        let out = output(&command)?;
+        rtt_avg(&out).with_context(|| format!("{} printed no rtt line", command[0]))
+    })?;
     rows.push(Row {
-        what: format!("avg RTT, -c {count} -i 0 (median of 3)"),
-        ours: "nsping -n red -q -c 1000 -i 0".into(),
-        anchor: "ip netns exec red ping -q -c 1000 -i 0".into(),
-        ours_value: format!("{a:.3} ms"),
-        anchor_value: format!("{b:.3} ms"),
-        ratio: a / b.max(1e-9),
         goal: Some(1.1),
-        at_least: false,
+        ..Row::new(
+            &format!("avg RTT, -c {count} -i 0 (median of 3)"),
+            "nsping -n red -q -c 1000 -i 0",
+            "ip netns exec red ping -q -c 1000 -i 0",
+            rtt,
+            |ms| format!("{ms:.3} ms"),
+        )
     });
     let flood = 100_000;
-    let mut rates = [Vec::new(), Vec::new()];
-    for _ in 0..3 {
-        let t = time(&[ours.cmd(&format!("nsping -n red -q -f -c {flood} 10.0.0.2"))])?;
-        rates[0].push(flood as f64 / t.as_secs_f64());
-        let t = time(&[argv(&format!(
-            "ip netns exec red ping -q -f -c {flood} 10.0.0.2"
-        ))])?;
-        rates[1].push(flood as f64 / t.as_secs_f64());
-    }
-    let (a, b) = (med(&mut rates[0]), med(&mut rates[1]));
+    let rate = ping_medians(ours, &format!("-q -f -c {flood}"), |command| {
+        Ok(flood as f64 / time(&[command])?.as_secs_f64())
+    })?;
     rows.push(Row {
-        what: format!("flood rate, -f -c {flood} (median of 3)"),
-        ours: "nsping -n red -q -f".into(),
-        anchor: "ip netns exec red ping -q -f".into(),
-        ours_value: format!("{a:.0} pkt/s"),
-        anchor_value: format!("{b:.0} pkt/s"),
-        ratio: a / b.max(1e-9),
         goal: Some(1.0),
         at_least: true,
+        ..Row::new(
+            &format!("flood rate, -f -c {flood} (median of 3)"),
+            "nsping -n red -q -f",
+            "ip netns exec red ping -q -f",
+            rate,
+            |rate| format!("{rate:.0} pkt/s"),
+        )
     });
     Ok(())
+}
+
+/// nsping and iputils' ping, with the same `options`, red to blue, each
+/// `measure`d three times in turn: the two medians.
+fn ping_medians(
+    ours: &Ours,
+    options: &str,
+    measure: impl Fn(Argv) -> Result<f64>,
+) -> Result<[f64; 2]> {
+    let mut values = [Vec::new(), Vec::new()];
+    for _ in 0..3 {
+        values[0].push(measure(ours.cmd(&format!("nsping -n red {options} 10.0.0.2")))?);
+        values[1].push(measure(argv(&format!(
+            "ip netns exec red ping {options} 10.0.0.2"
+        )))?);
+    }
+    Ok(values.map(|mut v| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    }))
 }
 
 #[cfg(test)]

@@ -5,27 +5,59 @@
 //! its traffic stays between the namespaces it made.
 
 mod cases;
+mod contenders;
+mod idle;
 mod report;
 mod scale;
 mod sizes;
 mod timing;
 
-use std::ffi::OsString;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use testkit::sandbox;
 
-use crate::{dist, paths, reexec};
+use crate::flags::{self, Args, Subcommand, Long};
+use crate::{apt, dist, paths, reexec};
+use contenders::Ours;
+
+pub const COMMAND: Subcommand = Subcommand {
+    name: "bench",
+    synopsis: "[--runs N]",
+    about: "\
+dist, then our tools against iproute2, iputils and busybox in a
+sandbox, N runs (default 100) per single command; writes the table
+to docs/benchmarks.md.",
+    run: |args| run(&parse(args)?),
+    helpers: &[LAB],
+};
 
 /// The hidden subcommand that measures, inside the sandbox.
-pub const LAB: &str = "__bench-lab";
+const LAB: Subcommand = Subcommand {
+    name: "__bench-lab",
+    synopsis: "DIST RUNS TABLE",
+    about: "\
+the measurements of bench with the tools in DIST, RUNS runs each,
+inside the sandbox bench made; writes the table to TABLE.",
+    run: lab,
+    helpers: &[],
+};
 
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 pub struct Options {
     /// Runs per single-command comparison.
     pub runs: usize,
+}
+
+fn parse(args: &mut Args) -> Result<Options> {
+    let mut options = Options::default();
+    while let Some(arg) = args.next()? {
+        match arg {
+            Long("runs") => options.runs = args.positive()? as usize,
+            arg => return Err(flags::unexpected(arg)),
+        }
+    }
+    Ok(options)
 }
 
 impl Default for Options {
@@ -44,7 +76,7 @@ pub fn run(options: &Options) -> Result<()> {
     if let Some(dir) = table.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    let mut lab = reexec::myself(LAB)?;
+    let mut lab = reexec::myself(LAB.name)?;
     lab.arg(&dist.dir).arg(options.runs.to_string()).arg(&table);
     sandbox::isolate(&mut lab);
     let ended = reexec::run(lab)?;
@@ -94,44 +126,36 @@ How to read the misses:
 ";
 
 /// `__bench-lab DIST RUNS TABLE`: measures, inside the sandbox.
-pub fn lab(args: &[OsString]) -> Result<()> {
-    let [bin, runs, table] = args else {
-        bail!("usage: xtask {LAB} DIST RUNS TABLE");
-    };
+fn lab(args: &mut Args) -> Result<()> {
+    let bin = PathBuf::from(args.operand("DIST")?);
+    let runs = args.operand("RUNS")?;
     let runs: usize = runs.to_str().and_then(|r| r.parse().ok()).context("RUNS")?;
-    let rows = cases::all(Path::new(bin), runs)?;
-    std::fs::write(PathBuf::from(table), report::table(&rows))?;
+    let table = PathBuf::from(args.operand("TABLE")?);
+    args.end()?;
+    let ours = Ours(&bin);
+    let mut rows = Vec::new();
+    cases::setup_lab()?;
+    // Namespaces freed before we started (by earlier runs) are still being
+    // cleaned up by the kernel; wait for quiet.
+    idle::settle();
+    cases::all(&ours, runs, &mut rows)?;
+    eprintln!("bench: scale");
+    scale::all(&ours, runs, &mut rows)?;
+    std::fs::write(table, report::table(&rows))?;
     Ok(())
 }
 
 /// The anchors we compare with, from Debian's packages when missing.
 fn install_anchors() -> Result<()> {
-    let wanted = [
-        ("ping", "iputils-ping"),
-        ("busybox", "busybox-static"),
-        ("nsenter", "util-linux"),
-        ("ip", "iproute2"),
-    ];
-    let missing: Vec<&str> = wanted
-        .iter()
-        .filter(|(program, _)| paths::which(program).is_none())
-        .map(|(_, package)| *package)
-        .collect();
-    if missing.is_empty() {
-        return Ok(());
-    }
-    eprintln!("bench: installing {}", missing.join(" "));
-    let quiet = |c: &mut Command| c.env("DEBIAN_FRONTEND", "noninteractive").status();
-    quiet(Command::new("apt-get").args(["update", "-qq"]))?;
-    let status = quiet(
-        Command::new("apt-get")
-            .args(["install", "-y", "-qq"])
-            .args(&missing),
-    )?;
-    if !status.success() {
-        bail!("could not install {}", missing.join(" "));
-    }
-    Ok(())
+    apt::install_missing(
+        "bench",
+        &[
+            ("ping", "iputils-ping"),
+            ("busybox", "busybox-static"),
+            ("nsenter", "util-linux"),
+            ("ip", "iproute2"),
+        ],
+    )
 }
 
 /// CPU model, cores and kernel, for the record.
@@ -148,4 +172,19 @@ fn machine() -> String {
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
     format!("{cpu}, {cores} cores, Linux {}", kernel.trim())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs() {
+        assert_eq!(flags::parse(parse, &[]).unwrap().runs, 100);
+        assert_eq!(flags::parse(parse, &["--runs", "5"]).unwrap().runs, 5);
+        for bad in [&["--runs"][..], &["--runs", "0"], &["--seconds", "5"]] {
+            let e = flags::parse(parse, bad).unwrap_err();
+            assert!(e.is::<flags::Usage>(), "{bad:?}");
+        }
+    }
 }

@@ -3,7 +3,9 @@
 use std::fmt::Write;
 use std::time::Duration;
 
-use super::timing::{ms, ratio};
+use anyhow::Result;
+
+use super::timing::{compare, Contender};
 
 /// One line of the table: ours against one anchor.
 pub struct Row {
@@ -19,6 +21,27 @@ pub struct Row {
 }
 
 impl Row {
+    /// Ours against the anchor on one measure, `values` as `shown`, with
+    /// their ratio; no goal yet.
+    pub fn new(
+        what: &str,
+        ours: &str,
+        anchor: &str,
+        values: [f64; 2],
+        shown: impl Fn(f64) -> String,
+    ) -> Row {
+        Row {
+            what: what.into(),
+            ours: ours.into(),
+            anchor: anchor.into(),
+            ours_value: shown(values[0]),
+            anchor_value: shown(values[1]),
+            ratio: values[0] / values[1].max(1e-9),
+            goal: None,
+            at_least: false,
+        }
+    }
+
     /// A timing row: lower is better.
     pub fn time(
         what: &str,
@@ -27,15 +50,10 @@ impl Row {
         times: (Duration, Duration),
         goal: Option<f64>,
     ) -> Row {
+        let seconds = [times.0, times.1].map(|t| t.as_secs_f64());
         Row {
-            what: what.into(),
-            ours: ours.into(),
-            anchor: anchor.into(),
-            ours_value: format!("{} ms", ms(times.0)),
-            anchor_value: format!("{} ms", ms(times.1)),
-            ratio: ratio(times.0, times.1),
             goal,
-            at_least: false,
+            ..Row::new(what, ours, anchor, seconds, |s| format!("{:.3} ms", s * 1e3))
         }
     }
 
@@ -48,6 +66,24 @@ impl Row {
             }
         })
     }
+}
+
+/// Times `contenders` (ours first) `runs` times, interleaved, and adds a
+/// row `what` for ours against each listed anchor; returns the medians.
+pub fn versus(
+    what: &str,
+    runs: usize,
+    contenders: &[Contender<'_>],
+    rows: &mut Vec<Row>,
+) -> Result<Vec<Duration>> {
+    let m = compare(runs, contenders)?;
+    let ours = &contenders[0].name;
+    for (anchor, &time) in contenders.iter().zip(&m).skip(1) {
+        if anchor.listed {
+            rows.push(Row::time(what, ours, &anchor.name, (m[0], time), anchor.goal));
+        }
+    }
+    Ok(m)
 }
 
 pub fn table(rows: &[Row]) -> String {
@@ -92,6 +128,9 @@ mod tests {
         assert_eq!(row.met(), Some(true));
         let t = table(&[row]);
         assert!(t.contains("| nsadd | `nsadd x` | 1.000 ms | `ip netns add x` | 4.000 ms | 0.25 | ≤ 0.5 | yes |"), "{t}");
+        let quick = Row::time("x", "a", "b", (Duration::from_micros(1500), ms(0)), None);
+        assert_eq!(quick.ours_value, "1.500 ms");
+        assert_eq!(quick.ratio, 1.5e-3 / 1e-9, "a zero anchor divides by 1 ns");
         let mut slow = Row::time("x", "a", "b", (ms(4), ms(4)), Some(0.5));
         assert_eq!(slow.met(), Some(false));
         slow.at_least = true;

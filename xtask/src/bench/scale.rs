@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use anyhow::Result;
 
-use super::cases::{add_address, link_up, none, Ours};
-use super::report::Row;
+use super::contenders::{add_address, add_namespace, link_up, run_inside, Ours};
+use super::idle::settle;
+use super::report::{versus, Row};
 use super::timing::{argv, compare, median, run_all, time, Argv, Contender};
 
 /// Rounds of each series; per position, the median of the rounds.
@@ -30,35 +31,28 @@ pub fn all(ours: &Ours, runs: usize, rows: &mut Vec<Row>) -> Result<()> {
         let (ours_add, ours_del) = (per_position(&ours_add), per_position(&ours_del));
         let (ip_add, ip_del) = (per_position(&ip_add), per_position(&ip_del));
         let total = |s: &[Duration]| s.iter().sum::<Duration>();
-        rows.push(Row::time(
-            &format!("create {n} namespaces one by one, total"),
-            "nsadd s$i",
-            "ip netns add s$i",
-            (total(&ours_add), total(&ip_add)),
-            Some(0.5),
-        ));
-        rows.push(Row::time(
-            &format!("delete {n} namespaces one by one, total"),
-            "nsadd -d s$i",
-            "ip netns del s$i",
-            (total(&ours_del), total(&ip_del)),
-            Some(0.5),
-        ));
+        for (verb, ours_cmd, ip_cmd, ours_times, ip_times) in [
+            ("create", "nsadd s$i", "ip netns add s$i", &ours_add, &ip_add),
+            ("delete", "nsadd -d s$i", "ip netns del s$i", &ours_del, &ip_del),
+        ] {
+            rows.push(Row::time(
+                &format!("{verb} {n} namespaces one by one, total"),
+                ours_cmd,
+                ip_cmd,
+                (total(ours_times), total(ip_times)),
+                Some(0.5),
+            ));
+        }
         if n == 500 {
-            rows.push(Row::time(
-                "create: last 10 of 500 vs first 10",
-                "nsadd, last 10",
-                "nsadd, first 10",
-                first_last(&ours_add),
-                None,
-            ));
-            rows.push(Row::time(
-                "create: last 10 of 500 vs first 10",
-                "ip netns add, last 10",
-                "ip netns add, first 10",
-                first_last(&ip_add),
-                None,
-            ));
+            for (command, times) in [("nsadd", &ours_add), ("ip netns add", &ip_add)] {
+                rows.push(Row::time(
+                    "create: last 10 of 500 vs first 10",
+                    &format!("{command}, last 10"),
+                    &format!("{command}, first 10"),
+                    first_last(times),
+                    None,
+                ));
+            }
         }
     }
     flatness(ours, runs, rows)?;
@@ -71,50 +65,41 @@ struct Pair {
     ip: Duration,
 }
 
-/// Each command's cost, ours and iproute2's, as things stand.
-fn per_command(ours: &Ours, runs: usize) -> Result<[(&'static str, &'static str, Pair); 4]> {
-    let pair = |m: Vec<Duration>| Pair {
-        ours: m[0],
-        ip: m[1],
-    };
-    let create = compare(
-        runs,
-        &[
-            Contender::new(
-                "ours",
-                |_| vec![ours.cmd("nsadd x")],
-                |_| vec![ours.cmd("nsadd -d x")],
-            ),
-            Contender::new(
-                "ip",
-                |_| vec![argv("ip netns add x")],
-                |_| vec![argv("ip netns del x")],
-            ),
-        ],
-    )?;
-    let linkup = compare(runs, &link_up(ours, None))?;
-    let ipassign = compare(runs, &add_address(ours, None))?;
-    let nsexec = compare(
-        runs,
-        &[
-            Contender::new("ours", |_| vec![ours.cmd("nsexec red true")], none),
-            Contender::new("ip", |_| vec![argv("ip netns exec red true")], none),
-        ],
-    )?;
-    Ok([
-        ("nsadd NS", "ip netns add NS", pair(create)),
+/// The commands timed with no namespaces and with 500 present: how the
+/// table names ours and iproute2's, and the contenders, ours first.
+fn commands<'a>(ours: &'a Ours) -> [(&'static str, &'static str, Vec<Contender<'a>>); 4] {
+    [
+        ("nsadd NS", "ip netns add NS", add_namespace(ours)),
         (
             "linkup -n red DEV",
             "ip -n red link set DEV up",
-            pair(linkup),
+            link_up(ours, None),
         ),
         (
             "ipassign -n red DEV ADDR",
             "ip -n red addr add",
-            pair(ipassign),
+            add_address(ours, None),
         ),
-        ("nsexec red true", "ip netns exec red true", pair(nsexec)),
-    ])
+        (
+            "nsexec red true",
+            "ip netns exec red true",
+            run_inside(ours),
+        ),
+    ]
+}
+
+/// Each command's cost, ours and iproute2's, as things stand.
+fn per_command(ours: &Ours, runs: usize) -> Result<Vec<Pair>> {
+    commands(ours)
+        .iter()
+        .map(|(_, _, contenders)| {
+            let m = compare(runs, contenders)?;
+            Ok(Pair {
+                ours: m[0],
+                ip: m[1],
+            })
+        })
+        .collect()
 }
 
 /// Every command with no namespaces around and with 500 (and their
@@ -125,24 +110,24 @@ fn per_command(ours: &Ours, runs: usize) -> Result<[(&'static str, &'static str,
 fn flatness(ours: &Ours, runs: usize, rows: &mut Vec<Row>) -> Result<()> {
     settle();
     eprintln!("bench: each command with no other namespaces, with 500, and with none again");
+    // `nsadd m0`, `nsadd m1` … (or `nsadd -d m0` …) for all 500.
+    let each = |command: &str| {
+        let commands: Vec<Argv> = (0..500)
+            .map(|i| ours.cmd(&format!("{command} m{i}")))
+            .collect();
+        run_all(&commands)
+    };
     let before = per_command(ours, runs)?;
-    run_all(
-        &(0..500)
-            .map(|i| ours.cmd(&format!("nsadd m{i}")))
-            .collect::<Vec<_>>(),
-    )?;
+    each("nsadd")?;
     settle();
     let many = per_command(ours, runs)?;
-    run_all(
-        &(0..500)
-            .map(|i| ours.cmd(&format!("nsadd -d m{i}")))
-            .collect::<Vec<_>>(),
-    )?;
+    each("nsadd -d")?;
     settle();
     let after = per_command(ours, runs)?;
     let mean = |a: Duration, b: Duration| (a + b) / 2;
-    for (((ours_cmd, ip_cmd, many), (_, _, before)), (_, _, after)) in
-        many.iter().zip(&before).zip(&after)
+    let names = commands(ours).map(|(ours, ip, _)| (ours, ip));
+    for (((ours_cmd, ip_cmd), many), (before, after)) in
+        names.iter().zip(&many).zip(before.iter().zip(&after))
     {
         let tool = ours_cmd.split(' ').next().unwrap_or(ours_cmd);
         rows.push(Row::time(
@@ -155,55 +140,21 @@ fn flatness(ours: &Ours, runs: usize, rows: &mut Vec<Row>) -> Result<()> {
         // nsexec copies the mount table into its mount namespace, as
         // `ip netns exec` must: no flatness goal for it.
         let goal = (tool != "nsexec").then_some(1.1);
-        rows.push(Row::time(
-            &format!("{tool}: 500 namespaces present vs none"),
-            &format!("{tool}, 500 present"),
-            &format!("{tool}, none present"),
-            (many.ours, mean(before.ours, after.ours)),
-            goal,
-        ));
-        rows.push(Row::time(
-            &format!("{ip_cmd}: 500 namespaces present vs none"),
-            &format!("{ip_cmd}, 500 present"),
-            &format!("{ip_cmd}, none present"),
-            (many.ip, mean(before.ip, after.ip)),
-            None,
-        ));
+        rows.push(present_vs_none(tool, many.ours, mean(before.ours, after.ours), goal));
+        rows.push(present_vs_none(ip_cmd, many.ip, mean(before.ip, after.ip), None));
     }
     Ok(())
 }
 
-/// The kernel frees deleted namespaces in the background (work that grows
-/// with the number of namespaces left), and that work competes with what
-/// is measured next: wait until the machine is idle again (at least 90 %
-/// idle over a quarter second), for at most 60 seconds.
-pub fn settle() {
-    let start = std::time::Instant::now();
-    while start.elapsed() < Duration::from_secs(60) {
-        let Some(a) = cpu_times() else { return };
-        std::thread::sleep(Duration::from_millis(250));
-        let Some(b) = cpu_times() else { return };
-        let (busy, total) = (b.0 - a.0, b.1 - a.1);
-        if total > 0 && busy * 10 <= total {
-            return;
-        }
-    }
-}
-
-/// (busy, total) jiffies of all CPUs, from the first line of /proc/stat.
-fn cpu_times() -> Option<(u64, u64)> {
-    let stat = std::fs::read_to_string("/proc/stat").ok()?;
-    let fields: Vec<u64> = stat
-        .lines()
-        .next()?
-        .split_whitespace()
-        .skip(1)
-        .filter_map(|f| f.parse().ok())
-        .collect();
-    // user nice system idle iowait irq softirq steal …
-    let idle = fields.get(3)? + fields.get(4).unwrap_or(&0);
-    let total: u64 = fields.iter().take(8).sum();
-    Some((total - idle, total))
+/// One command's time with 500 namespaces present against with none.
+fn present_vs_none(command: &str, many: Duration, none: Duration, goal: Option<f64>) -> Row {
+    Row::time(
+        &format!("{command}: 500 namespaces present vs none"),
+        &format!("{command}, 500 present"),
+        &format!("{command}, none present"),
+        (many, none),
+        goal,
+    )
 }
 
 /// Per-item times of `command(i)` for i in 0..n.
@@ -272,20 +223,20 @@ fn hub_and_leaf(ours: &Ours, rows: &mut Vec<Row>) -> Result<()> {
             c.extend((0..n).map(|i| argv(&format!("ip netns del l{i}"))));
             c
         };
-        let m = compare(
-            3,
-            &[
-                Contender::new("ours", |_| ours_build(), teardown),
-                Contender::new("ip", |_| ip_build(), teardown),
-            ],
-        )?;
-        rows.push(Row::time(
-            &format!("hub and {n} leaves, built"),
-            "nsadd, vethpair, ipassign, linkup",
-            "ip netns add, ip link add … netns, ip -n",
-            (m[0], m[1]),
-            Some(0.5),
-        ));
+        let contenders = [
+            Contender::new(
+                "nsadd, vethpair, ipassign, linkup",
+                |_| ours_build(),
+                teardown,
+            ),
+            Contender::new(
+                "ip netns add, ip link add … netns, ip -n",
+                |_| ip_build(),
+                teardown,
+            )
+            .goal(0.5),
+        ];
+        versus(&format!("hub and {n} leaves, built"), 3, &contenders, rows)?;
     }
     Ok(())
 }

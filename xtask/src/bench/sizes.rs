@@ -7,8 +7,7 @@ use std::process::Command;
 
 use anyhow::Result;
 
-use crate::dist::{MULTICALL, TOOLS};
-use crate::paths;
+use crate::{paths, tools};
 
 fn size(path: &Path) -> u64 {
     std::fs::metadata(path).map_or(0, |m| m.len())
@@ -41,7 +40,7 @@ pub fn table(dist: &Path) -> Result<String> {
     let mut row = |name: &str, bytes: u64| {
         let _ = writeln!(out, "| {name} | {bytes} | {:.0} |", bytes as f64 / 1024.0);
     };
-    for tool in TOOLS.iter().chain([&MULTICALL]) {
+    for tool in tools::binaries() {
         row(&format!("{tool} (static)"), size(&dist.join(tool)));
     }
     for program in ["ip", "ping"] {

@@ -43,9 +43,14 @@ pub fn time(commands: &[Argv]) -> Result<Duration> {
 }
 
 /// One way of doing a step: what to time for run `i`, and what to run
-/// afterwards, untimed, to put things back.
+/// afterwards, untimed, to put things back; and how the table shows it.
 pub struct Contender<'a> {
+    /// The command as the table names it: `ip netns add NS`.
     pub name: String,
+    /// Whether an anchor gets a row of its own against ours.
+    pub listed: bool,
+    /// The goal for ours against this anchor, as a maximum ratio.
+    pub goal: Option<f64>,
     pub prepare: Box<dyn Fn(usize) -> Vec<Argv> + 'a>,
     pub timed: Box<dyn Fn(usize) -> Vec<Argv> + 'a>,
     pub undo: Box<dyn Fn(usize) -> Vec<Argv> + 'a>,
@@ -59,16 +64,43 @@ impl<'a> Contender<'a> {
     ) -> Contender<'a> {
         Contender {
             name: name.into(),
+            listed: true,
+            goal: None,
             prepare: Box::new(|_| Vec::new()),
             timed: Box::new(timed),
             undo: Box::new(undo),
         }
     }
 
+    /// The same `command` every run.
+    pub fn same(
+        name: impl Into<String>,
+        command: Argv,
+        undo: impl Fn(usize) -> Vec<Argv> + 'a,
+    ) -> Contender<'a> {
+        Contender::new(name, move |_| vec![command.clone()], undo)
+    }
+
     /// Something to run, untimed, before each timed run.
     pub fn prepare(mut self, prepare: impl Fn(usize) -> Vec<Argv> + 'a) -> Contender<'a> {
         self.prepare = Box::new(prepare);
         self
+    }
+
+    /// The goal for ours against this anchor.
+    pub fn goal(self, goal: f64) -> Contender<'a> {
+        Contender {
+            goal: Some(goal),
+            ..self
+        }
+    }
+
+    /// Measured for the medians, but without a row of its own.
+    pub fn unlisted(self) -> Contender<'a> {
+        Contender {
+            listed: false,
+            ..self
+        }
     }
 }
 
@@ -97,26 +129,15 @@ pub fn median(samples: &mut [Duration]) -> Duration {
     samples[samples.len() / 2]
 }
 
-/// Milliseconds with three decimals, for tables.
-pub fn ms(d: Duration) -> String {
-    format!("{:.3}", d.as_secs_f64() * 1e3)
-}
-
-pub fn ratio(ours: Duration, anchor: Duration) -> f64 {
-    ours.as_secs_f64() / anchor.as_secs_f64().max(1e-9)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn medians_and_ratios() {
+    fn medians() {
         let mut s = [3, 1, 2].map(Duration::from_millis);
         assert_eq!(median(&mut s), Duration::from_millis(2));
         assert_eq!(median(&mut []), Duration::ZERO);
-        assert_eq!(ms(Duration::from_micros(1500)), "1.500");
-        assert!((ratio(Duration::from_millis(1), Duration::from_millis(4)) - 0.25).abs() < 1e-9);
     }
 
     #[test]
