@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use rustix::mount::{mount, mount_bind_recursive, MountFlags};
 
-use crate::flags::{self, Args, Subcommand, Long};
+use crate::flags::{self, Args, Long, Subcommand};
 use crate::tools::{Entry, Layout, MULTICALL};
 use crate::{dist, paths, pipeline, reexec};
 

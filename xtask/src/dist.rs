@@ -7,7 +7,7 @@ use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 
-use crate::flags::{self, Args, Subcommand, Long};
+use crate::flags::{self, Args, Long, Subcommand};
 use crate::tools::{self, MULTICALL, TOOLS};
 use crate::{elf, paths};
 

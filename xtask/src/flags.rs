@@ -29,22 +29,23 @@ pub struct Subcommand {
 const INDENT: usize = 8;
 
 impl Subcommand {
+    /// The name and the synopsis.
+    fn usage(&self) -> String {
+        match self.synopsis {
+            "" => self.name.to_string(),
+            synopsis => format!("{} {synopsis}", self.name),
+        }
+    }
+
     /// `cargo xtask NAME --help`.
     pub fn help(&self) -> String {
-        let mut out = format!("Usage: cargo xtask {}", self.name);
-        if !self.synopsis.is_empty() {
-            out = format!("{out} {}", self.synopsis);
-        }
-        format!("{out}\n\n{}\n", self.about)
+        format!("Usage: cargo xtask {}\n\n{}\n", self.usage(), self.about)
     }
 
     /// Its entry in `cargo xtask --help`: the name and synopsis, then the
     /// description indented below (or beside a short name alone).
     pub fn summary(&self) -> String {
-        let mut out = format!("  {}", self.name);
-        if !self.synopsis.is_empty() {
-            out = format!("{out} {}", self.synopsis);
-        }
+        let mut out = format!("  {}", self.usage());
         let mut lines = self.about.lines();
         if self.synopsis.is_empty() && out.len() < INDENT {
             let first = lines.next().unwrap_or_default();

@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 
 use anyhow::{bail, Context, Result};
 
-use crate::flags::{self, Args, Subcommand, Long};
+use crate::flags::{self, Args, Long, Subcommand};
 use crate::paths;
 
 pub const COMMAND: Subcommand = Subcommand {

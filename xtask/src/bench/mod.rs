@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Context, Result};
 use testkit::sandbox;
 
-use crate::flags::{self, Args, Subcommand, Long};
+use crate::flags::{self, Args, Long, Subcommand};
 use crate::{apt, dist, paths, reexec};
 use contenders::Ours;
 
@@ -49,6 +49,12 @@ pub struct Options {
     pub runs: usize,
 }
 
+impl Default for Options {
+    fn default() -> Options {
+        Options { runs: 100 }
+    }
+}
+
 fn parse(args: &mut Args) -> Result<Options> {
     let mut options = Options::default();
     while let Some(arg) = args.next()? {
@@ -58,12 +64,6 @@ fn parse(args: &mut Args) -> Result<Options> {
         }
     }
     Ok(options)
-}
-
-impl Default for Options {
-    fn default() -> Options {
-        Options { runs: 100 }
-    }
 }
 
 pub fn run(options: &Options) -> Result<()> {

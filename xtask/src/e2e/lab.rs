@@ -11,9 +11,9 @@ use std::time::Duration;
 use anyhow::{anyhow, bail, Context, Result};
 
 use super::lab_namespaces;
-use crate::flags::{self, usage, Args, Subcommand, Long};
-use crate::pipeline::{self, After, Expect, Step};
+use crate::flags::{self, usage, Args, Long, Subcommand};
 use crate::paths;
+use crate::pipeline::{self, After, Expect, Step};
 
 pub const COMMAND: Subcommand = Subcommand {
     name: "__e2e-lab",

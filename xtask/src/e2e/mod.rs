@@ -16,9 +16,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Result};
 use testkit::sandbox;
 
-use crate::flags::{self, usage, Args, Subcommand, Long};
-use crate::reexec::{self, Interrupted};
 use crate::dist;
+use crate::flags::{self, usage, Args, Long, Subcommand};
+use crate::reexec::{self, Interrupted};
 use lab::Lab;
 
 pub const COMMAND: Subcommand = Subcommand {

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
-use crate::flags::{self, Args, Subcommand, Long};
+use crate::flags::{self, Args, Long, Subcommand};
 use crate::tools::Layout;
 use crate::{dist, paths};
 pub use qemu::Accel;
