@@ -55,8 +55,14 @@ fn tools(test: &str, broken: Option<(&str, &str)>) -> PathBuf {
 /// Runs the hidden lab subcommand in a sandbox, then lists what is left in
 /// the sandbox's `/run/netns` (after a line `LEFT:`).
 fn lab(bin: &Path) -> Output {
+    lab_after("", bin)
+}
+
+/// As [`lab`], after `setup`.
+fn lab_after(setup: &str, bin: &Path) -> Output {
     let script = format!(
-        "{XTASK} __e2e-lab {} --sandboxed; rc=$?; echo LEFT:; ls /run/netns; exit $rc",
+        "{setup}
+        {XTASK} __e2e-lab {} --sandboxed; rc=$?; echo LEFT:; ls /run/netns; exit $rc",
         bin.display()
     );
     let mut shell = Command::new("/bin/sh");
@@ -174,6 +180,24 @@ fn unanswered_pings_fail_their_step() {
         "step 7",
         "expected \"3 packets transmitted, 3 received,\"",
     );
+}
+
+#[test]
+fn a_red_someone_else_made_is_left_alone() {
+    if !usable("someone_elses_red") {
+        return;
+    }
+    let setup =
+        "ip netns add red && ip -n red link add theirs type veth peer name theirs-peer || exit 99";
+    let out = lab_after(setup, &tools("someone_elses_red", None));
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("e2e: step 1 failed: "), "{stdout}");
+    assert!(
+        stdout.contains("e2e: teardown: leaving red alone: it was there before the lab\n"),
+        "{stdout}"
+    );
+    assert!(stdout.ends_with("LEFT:\nred\n"), "{stdout}");
 }
 
 #[test]

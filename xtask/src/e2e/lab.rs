@@ -1,7 +1,7 @@
 //! The lab itself: the hidden subcommand `__e2e-lab`, which `e2e` starts
 //! inside the sandbox (or on the host). It runs the tutorial's steps with
 //! the tools in BIN, checks each, and tears the lab down itself when a
-//! step fails.
+//! step fails: what it made, never a red or blue that was there before.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context, Result};
 
-use super::lab_namespaces;
+use super::{identities, lab_namespaces, Identity};
 use crate::flags::{self, usage, Args, Long, Subcommand};
 use crate::paths;
 use crate::pipeline::{self, After, Expect, Step};
@@ -45,6 +45,8 @@ fn lab(args: &mut Args) -> Result<()> {
     if lab.ip.is_none() {
         println!("# iproute2 (ip) is not installed: steps are checked by their exit status and the pings");
     }
+    // Made by someone else: the teardown leaves them alone.
+    let before = identities();
     // With --keep, stop before the teardown and what follows it.
     let steps = pipeline::STEPS
         .iter()
@@ -54,7 +56,7 @@ fn lab(args: &mut Args) -> Result<()> {
         println!("+ {command}");
         if let Err(error) = lab.step(step) {
             println!("e2e: step {} failed: {command}: {error:#}", number + 1);
-            lab.teardown();
+            lab.teardown(&before);
             bail!("step {} failed: {command}", number + 1);
         }
     }
@@ -140,9 +142,15 @@ impl Lab {
         Ok(Some(String::from_utf8_lossy(&out.stdout).into_owned()))
     }
 
-    /// Deletes whatever is left of the lab, saying how it goes.
-    pub fn teardown(&self) {
-        let left = lab_namespaces();
+    /// Deletes what is left of the lab, saying how it goes; a namespace
+    /// that is one of `before` (there before the lab began) stays.
+    pub fn teardown(&self, before: &[Identity]) {
+        let (theirs, left): (Vec<&str>, Vec<&str>) = lab_namespaces()
+            .into_iter()
+            .partition(|ns| identities().iter().any(|i| i.0 == *ns && before.contains(i)));
+        for ns in &theirs {
+            println!("e2e: teardown: leaving {ns} alone: it was there before the lab");
+        }
         if left.is_empty() {
             println!("e2e: teardown: nothing to remove");
             return;
@@ -152,12 +160,15 @@ impl Lab {
         println!("e2e: teardown: + {}", argv.join(" "));
         if let Err(error) = self.execute(&argv, Duration::from_secs(10), true) {
             println!("e2e: teardown: nsadd failed ({error:#})");
-            for ns in lab_namespaces() {
+            for ns in &left {
                 println!("e2e: teardown: + ip netns del {ns}");
                 let _ = self.ip(&["netns", "del", ns]);
             }
         }
-        let left = lab_namespaces();
+        let left: Vec<&str> = lab_namespaces()
+            .into_iter()
+            .filter(|ns| left.contains(ns))
+            .collect();
         if !left.is_empty() {
             println!(
                 "e2e: teardown: could not remove {}; do it by hand: ip netns del {}",

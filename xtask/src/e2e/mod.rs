@@ -134,11 +134,11 @@ pub fn run(options: &Options) -> Result<()> {
     }
     let _ = std::io::stdout().flush();
     let ended = reexec::run(child)?;
-    if options.host {
-        let kept = options.keep && ended.status.success() && ended.signal.is_none();
-        if !kept && !lab_namespaces().is_empty() {
-            Lab::new(bin.clone()).teardown();
-        }
+    // The lab tears down what it made when a step fails; here only what a
+    // lab ended by a signal left (none was there before it, checked above).
+    let by_signal = ended.signal.is_some() || ended.status.code().is_none();
+    if options.host && by_signal && !lab_namespaces().is_empty() {
+        Lab::new(bin.clone()).teardown(&[]);
     }
     if let Some(status) = ended.interrupted_status() {
         if !options.host || lab_namespaces().is_empty() {
@@ -163,6 +163,22 @@ pub fn run(options: &Options) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// A lab namespace as it is now: its name and its file's identity (device
+/// and inode: for a namespace, the namespace's own).
+pub type Identity = (&'static str, (u64, u64));
+
+/// The identity of each lab namespace there now.
+fn identities() -> Vec<Identity> {
+    use std::os::unix::fs::MetadataExt;
+    NAMESPACES
+        .into_iter()
+        .filter_map(|ns| {
+            let file = Path::new(nscore::netns::RUN_DIR).join(ns);
+            std::fs::metadata(file).ok().map(|m| (ns, (m.dev(), m.ino())))
+        })
+        .collect()
 }
 
 /// Which of the lab's namespaces exist in `/run/netns`.
