@@ -38,7 +38,7 @@ up:
 	$(IPASSIGN) -p -n red veth-red 10.0.0.1/24
 	$(IPASSIGN) -p -n blue veth-blue 10.0.0.2/24
 	$(LINKUP) -n red veth-red
-	$(LINKUP) -n blue veth-blue
+	$(LINKUP) -n blue --wait veth-blue
 
 ping: up
 	$(NSPING) -n red -c 3 10.0.0.2

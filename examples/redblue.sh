@@ -32,7 +32,7 @@ vethpair -n red veth-red --peer-netns blue veth-blue
 ipassign -n red veth-red 10.0.0.1/24
 ipassign -n blue veth-blue 10.0.0.2/24
 linkup -n red veth-red
-linkup -n blue veth-blue
+linkup -n blue --wait veth-blue   # until the cable carries traffic
 nsping -n red -c 3 10.0.0.2
 nsexec blue nsping -c 3 10.0.0.1
 trap - EXIT INT TERM

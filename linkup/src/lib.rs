@@ -1,8 +1,10 @@
 //! linkup: set interfaces up (or down), as `ip link set DEV up` does, with
-//! one RTM_NEWLINK per interface that changes the IFF_UP flag and no other.
+//! one RTM_NEWLINK per interface that changes the IFF_UP flag and no other;
+//! then, with `--wait`, wait until they carry traffic.
 
 mod options;
 mod set;
+mod wait;
 
 use std::ffi::OsString;
 use std::process::ExitCode;

@@ -1,18 +1,24 @@
-//! The command line: `[-n NS] [--down] DEV...`.
+//! The command line: `[-n NS] [--down] [--wait[=SECONDS]] DEV...`.
 
 use std::ffi::OsString;
+use std::time::Duration;
 
 use nscore::cli::flags::{self, NETNS};
-use nscore::cli::{usage, Arg, Command, Complete, Flag, Operands, Spec, MAIN};
+use nscore::cli::{quote, usage, Arg, Command, Complete, Flag, Operands, Spec, MAIN};
 use nscore::names;
 
 pub const SPEC: Spec = Spec {
     name: "linkup",
-    usage: &[("[-n NS] [--down] DEV...", "")],
+    usage: &[("[-n NS] [--down] [--wait[=SECONDS]] DEV...", "")],
     about: "\
 Sets each interface DEV up (or down), touching no other flag. An interface
 that is already in that state is left as it is. Either every DEV is changed
 or, when one fails, none is.
+
+With --wait, linkup then waits until each DEV (and the peer of a veth, at
+the other end of the cable) is operationally up: carrier on, and its
+queues started by the kernel, so that the first packet sent through it is
+not dropped. It listens for the kernel's link events; it does not poll.
 ",
     flags: &[
         NETNS.help(
@@ -20,13 +26,23 @@ or, when one fails, none is.
              or a path such as /proc/PID/ns/net)",
         ),
         Flag::long("down").help("set the interfaces down instead"),
+        Flag::long("wait")
+            .optional_value("SECONDS")
+            .without(&["down"])
+            .help(
+                "then wait until every DEV carries traffic, at most SECONDS \
+                 (default 5); exit 1 naming one that does not",
+            ),
     ],
     operands: &[Operands {
         action: MAIN,
         kinds: &[Complete::Device],
     }],
     options_first: false,
-    exit_status: "0 success, 1 an interface could not be changed, 2 usage error.\n",
+    exit_status: "\
+0 success, 1 an interface could not be changed (or, with --wait, is not
+up in time), 2 usage error.
+",
 };
 
 #[derive(Debug, PartialEq, Eq)]
@@ -34,24 +50,45 @@ pub struct Request {
     pub netns: Option<String>,
     pub up: bool,
     pub devices: Vec<String>,
+    /// `--wait`: how long to wait for the devices to carry traffic.
+    pub wait: Option<Duration>,
 }
+
+/// How long `--wait` waits when no SECONDS are given.
+pub const DEFAULT_WAIT: Duration = Duration::from_secs(5);
 
 pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Command<Request>> {
     let mut request = Request {
         netns: None,
         up: true,
         devices: Vec::new(),
+        wait: None,
     };
     let command = SPEC.parse(args, |arg| {
         match arg {
             Arg::Value("netns", ns) => request.netns = Some(ns),
             Arg::Switch("down") => request.up = false,
+            Arg::Optional("wait", seconds) => {
+                request.wait = Some(match seconds {
+                    Some(text) => seconds_of(&text)?,
+                    None => DEFAULT_WAIT,
+                })
+            }
             Arg::Operand(dev) => request.devices.push(flags::utf8(dev)?),
             other => return Err(other.unexpected()),
         }
         Ok(())
     })?;
     command.try_map(|_| check(request))
+}
+
+/// A number of seconds, whole or decimal (`0.5`), not negative.
+fn seconds_of(text: &str) -> anyhow::Result<Duration> {
+    text.parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite())
+        .and_then(|s| Duration::try_from_secs_f64(s).ok())
+        .ok_or_else(|| usage(format!("invalid value for --wait: {}", quote(text))))
 }
 
 fn check(request: Request) -> anyhow::Result<Request> {
@@ -88,7 +125,27 @@ mod tests {
             netns: netns.map(String::from),
             up,
             devices: devices.iter().map(|d| d.to_string()).collect(),
+            wait: None,
         })
+    }
+
+    fn wait_of(args: &[&str]) -> Option<Duration> {
+        match parse_str(args).unwrap() {
+            Command::Run(request) => request.wait,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn wait_takes_optional_seconds() {
+        assert_eq!(wait_of(&["a"]), None);
+        assert_eq!(wait_of(&["--wait", "a"]), Some(DEFAULT_WAIT));
+        assert_eq!(wait_of(&["--wait=2", "a"]), Some(Duration::from_secs(2)));
+        assert_eq!(
+            wait_of(&["a", "--wait=0.25"]),
+            Some(Duration::from_millis(250))
+        );
+        assert_eq!(wait_of(&["--wait=0", "a"]), Some(Duration::ZERO));
     }
 
     #[test]
@@ -129,6 +186,15 @@ mod tests {
                 "..: invalid namespace name: may not be \".\" or \"..\"",
             ),
             (&["--bogus", "a"][..], "invalid option '--bogus'"),
+            (&["--wait=abc", "a"][..], "invalid value for --wait: abc"),
+            (&["--wait=-1", "a"][..], "invalid value for --wait: -1"),
+            (&["--wait=", "a"][..], "invalid value for --wait: \"\""),
+            (&["--wait=inf", "a"][..], "invalid value for --wait: inf"),
+            (
+                &["--wait=1e300", "a"][..],
+                "invalid value for --wait: 1e300",
+            ),
+            (&["--down", "--wait", "a"][..], "--wait goes without --down"),
         ];
         for (args, message) in cases {
             let e = parse_str(args).unwrap_err();

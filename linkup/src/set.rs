@@ -9,15 +9,29 @@ use nscore::netns::Where;
 use nscore::rtnl::{NetlinkError, Rtnl, RTM_NEWLINK};
 
 use crate::options::Request;
+use crate::wait::{self, Watch};
 
-/// Sets every device of `request` up or down: all of them, or none.
+/// Sets every device of `request` up or down (all of them, or none), then
+/// waits for them to run when asked to.
 pub fn set(request: &Request) -> anyhow::Result<()> {
     let ns = Where(request.netns.as_deref());
     let mut rtnl = link::socket(request.netns.as_deref())?;
+    // Listening before the change: its events cannot be missed.
+    let mut watch = request.wait.map(|_| Watch::open()).transpose()?;
+    change_all(&mut rtnl, request, ns)?;
+    match (&mut watch, request.wait) {
+        (Some(watch), Some(limit)) => {
+            wait::until_running(&mut rtnl, watch, &request.devices, limit, ns)
+        }
+        _ => Ok(()),
+    }
+}
+
+fn change_all(rtnl: &mut Rtnl, request: &Request, ns: Where<'_>) -> anyhow::Result<()> {
     if let [device] = request.devices.as_slice() {
         // One device: addressed by name, the kernel looks it up (and says
         // ENODEV when it is not there), so there is no round trip of ours.
-        return change(&mut rtnl, 0, Some(device), request.up)
+        return change(rtnl, 0, Some(device), request.up)
             .map_err(|e| failure(device, request.up, ns, e));
     }
     // Several: look each up first, so that a missing one changes nothing,
@@ -25,13 +39,13 @@ pub fn set(request: &Request) -> anyhow::Result<()> {
     let links = request
         .devices
         .iter()
-        .map(|device| link::resolve(&mut rtnl, device, ns))
+        .map(|device| link::resolve(rtnl, device, ns))
         .collect::<anyhow::Result<Vec<Link>>>()?;
     for (done, link) in links.iter().enumerate() {
-        if let Err(e) = change(&mut rtnl, link.index, None, request.up) {
+        if let Err(e) = change(rtnl, link.index, None, request.up) {
             for earlier in &links[..done] {
                 if earlier.is_up() != request.up {
-                    let _ = change(&mut rtnl, earlier.index, None, earlier.is_up());
+                    let _ = change(rtnl, earlier.index, None, earlier.is_up());
                 }
             }
             return Err(failure(&link.name, request.up, ns, e));

@@ -156,7 +156,7 @@ fn usage_errors_exit_2_with_one_line() {
          linkup: invalid option '--bogus' (try 'linkup --help')\nstatus 2\n\
          linkup: lo: interface given twice (try 'linkup --help')\nstatus 2\n\
          linkup: ..: invalid namespace name: may not be \".\" or \"..\" (try 'linkup --help')\nstatus 2\n\
-         Usage: linkup [-n NS] [--down] DEV...\n\
+         Usage: linkup [-n NS] [--down] [--wait[=SECONDS]] DEV...\n\
          linkup (nstools) 0.1.0\n"
     );
 }
@@ -188,4 +188,118 @@ fn with_both_ends_up_the_cable_carries_traffic() {
         (0, "unreachable while blue is down\nreached\n", ""),
         "{r:?}"
     );
+}
+
+/// The operational state of a link, as `ip` prints it.
+fn state(ns: &str, dev: &str) -> String {
+    format!("ip -n {ns} -o link show {dev} | sed 's/.* state \\([A-Z]*\\) .*/\\1/'")
+}
+
+#[test]
+fn wait_returns_once_both_ends_of_the_cable_run() {
+    let script = format!(
+        "{CABLE}
+        linkup -n red veth-red
+        linkup -n blue --wait veth-blue; echo \"status $?\"
+        {red}; {blue}
+        # Waiting on the end that already runs, and on loopback, returns at once.
+        linkup -n red --wait=0 veth-red lo; echo \"status $?\"",
+        red = state("red", "veth-red"),
+        blue = state("blue", "veth-blue"),
+    );
+    let Some(r) = lab("wait_both_ends", LINKUP, &script) else {
+        return;
+    };
+    assert_eq!((r.code, r.stderr.as_str()), (0, ""), "{r:?}");
+    assert_eq!(r.stdout, "status 0\nUP\nUP\nstatus 0\n");
+}
+
+#[test]
+fn wait_hears_a_peer_in_a_namespace_without_a_name() {
+    // vh is in the sandbox's own namespace, which has no name in red.
+    let script = format!(
+        "set -e
+        ip netns add red
+        ip link add vh type veth peer name vr netns red
+        linkup vh
+        linkup -n red --wait=10 vr; echo \"status $?\"
+        ip -o link show vh | sed 's/.* state \\([A-Z]*\\) .*/\\1/'
+        {vr}",
+        vr = state("red", "vr"),
+    );
+    let Some(r) = lab("wait_unnamed_peer", LINKUP, &script) else {
+        return;
+    };
+    assert_eq!((r.code, r.stderr.as_str()), (0, ""), "{r:?}");
+    assert_eq!(r.stdout, "status 0\nUP\nUP\n");
+}
+
+#[test]
+fn wait_gives_up_in_time_naming_the_device_and_its_state() {
+    let script = format!(
+        "{CABLE}
+        linkup -n red --wait=0.2 veth-red || echo \"status $?\"
+        {flags}",
+        flags = flags("red", "veth-red"),
+    );
+    let Some(r) = lab("wait_timeout", LINKUP, &script) else {
+        return;
+    };
+    assert_eq!(r.code, 0, "{r:?}");
+    // The link stays up: only the wait failed.
+    assert_eq!(r.stdout, "status 1\nNO-CARRIER,BROADCAST,MULTICAST,UP\n");
+    // DOWN until the kernel's linkwatch has looked at the new link (it may
+    // take a second for one without carrier), LOWERLAYERDOWN after.
+    let said = |state: &str| {
+        r.stderr == format!("linkup: veth-red: still {state} after 0.2 s in namespace \"red\"\n")
+    };
+    assert!(said("DOWN") || said("LOWERLAYERDOWN"), "{r:?}");
+}
+
+#[test]
+fn wait_listens_before_the_change_and_never_sleeps() {
+    if !command_or_skip("wait_listens_before", "strace", "strace") {
+        return;
+    }
+    let script = format!(
+        "{CABLE}
+        linkup -n red veth-red
+        strace -o /run/trace -e trace=bind,sendto,sendmsg,nanosleep,clock_nanosleep,poll,ppoll \\
+            linkup -n blue --wait veth-blue
+        # Keep what matters, in order: the bind to the link events' group,
+        # the change (RTM_NEWLINK, 0x10), any sleep.
+        sed -n -e '/^bind.*nl_groups=0x0*1}}/s/.*/listen/p' \\
+            -e '/^sendto.*nlmsg_type=\\(0x10\\|RTM_NEWLINK\\)[ ,]/s/.*/change/p' \\
+            -e '/nanosleep/s/.*/sleep/p' /run/trace"
+    );
+    let Some(r) = lab("wait_listens_before", LINKUP, &script) else {
+        return;
+    };
+    assert_eq!((r.code, r.stderr.as_str()), (0, ""), "{r:?}");
+    assert_eq!(r.stdout, "listen\nchange\n");
+}
+
+#[test]
+fn wait_holds_until_the_carrier_comes() {
+    // red's end is set up while blue's is down: linkup --wait must still
+    // be there, asleep, when blue's end comes up (without --wait it has
+    // exited by then), and return once red's end runs.
+    let script = format!(
+        "{CABLE}
+        linkup -n red --wait=10 veth-red & pid=$!
+        while :; do
+            s=$(sed 's/.*) \\(.\\).*/\\1/' /proc/$pid/stat)
+            case $s in S|Z) break;; esac
+        done
+        echo \"linkup: $s\"
+        linkup -n blue veth-blue
+        wait $pid; echo \"status $?\"
+        {red}",
+        red = state("red", "veth-red"),
+    );
+    let Some(r) = lab("wait_holds", LINKUP, &script) else {
+        return;
+    };
+    assert_eq!((r.code, r.stderr.as_str()), (0, ""), "{r:?}");
+    assert_eq!(r.stdout, "linkup: S\nstatus 0\nUP\n");
 }

@@ -11,11 +11,15 @@ use crate::rtnl::{attributes, NetlinkError, Rtnl, IFINFOMSG_LEN, RTM_GETLINK, RT
 
 /// `IFF_UP`: administratively up.
 pub const IFF_UP: u32 = 1;
+/// `IFF_RUNNING`: operationally up (the kernel's linkwatch has run since
+/// the carrier came).
+pub const IFF_RUNNING: u32 = 0x40;
 /// `IFF_LOWER_UP`: the driver reports carrier.
 pub const IFF_LOWER_UP: u32 = 1 << 16;
 
 pub const IFLA_IFNAME: u16 = 3;
 pub const IFLA_LINK: u16 = 5;
+pub const IFLA_OPERSTATE: u16 = 16;
 pub const IFLA_LINKINFO: u16 = 18;
 pub const IFLA_INFO_KIND: u16 = 1;
 pub const IFLA_INFO_DATA: u16 = 2;
@@ -43,6 +47,8 @@ pub struct Link {
     /// `IFLA_LINK_NETNSID`: where `link` lives, as an id in this
     /// namespace; absent when it is this namespace.
     pub link_netnsid: Option<i32>,
+    /// `IFLA_OPERSTATE` (RFC 2863), see [`operstate_name`].
+    pub operstate: u8,
 }
 
 impl Link {
@@ -60,6 +66,7 @@ impl Link {
                 IFLA_IFNAME => link.name = c_string(value),
                 IFLA_LINK => link.link = u32_of(value),
                 IFLA_LINK_NETNSID => link.link_netnsid = u32_of(value).map(|v| v as i32),
+                IFLA_OPERSTATE => link.operstate = value.first().copied().unwrap_or(0),
                 IFLA_LINKINFO => {
                     for (kind, value) in attributes(value) {
                         if kind == IFLA_INFO_KIND {
@@ -76,6 +83,26 @@ impl Link {
     pub fn is_up(&self) -> bool {
         self.flags & IFF_UP != 0
     }
+
+    /// Up, with carrier, and operationally up: it carries traffic.
+    pub fn is_running(&self) -> bool {
+        let all = IFF_UP | IFF_LOWER_UP | IFF_RUNNING;
+        self.flags & all == all
+    }
+}
+
+/// An operational state as `ip` names it.
+pub fn operstate_name(state: u8) -> &'static str {
+    const NAMES: [&str; 7] = [
+        "UNKNOWN",
+        "NOTPRESENT",
+        "DOWN",
+        "LOWERLAYERDOWN",
+        "TESTING",
+        "DORMANT",
+        "UP",
+    ];
+    NAMES.get(state as usize).copied().unwrap_or("UNKNOWN")
 }
 
 fn c_string(value: &[u8]) -> String {
@@ -116,6 +143,17 @@ pub fn by_name(name: &str) -> Message {
         .put_str(IFLA_IFNAME, name)
         .put_u32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
     request
+}
+
+/// An `RTM_GETLINK` request for interface `index`, in the namespace with
+/// id `nsid` (IFLA_TARGET_NETNSID) when given, without counters.
+pub fn by_index(index: u32, nsid: Option<i32>) -> Message {
+    let mut message = Message::new(&ifinfomsg(index, 0, 0));
+    if let Some(nsid) = nsid {
+        message.put_i32(IFLA_TARGET_NETNSID, nsid);
+    }
+    message.put_u32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+    message
 }
 
 /// The interface called `name`, or an error that names it and the
@@ -167,6 +205,7 @@ mod tests {
                 .put_u32(IFLA_LINK, 2)
                 .put(4, &1500u32.to_ne_bytes())
                 .put_i32(IFLA_LINK_NETNSID, 0)
+                .put(IFLA_OPERSTATE, &[6])
                 .nest(IFLA_LINKINFO, |m| {
                     m.put_str(IFLA_INFO_KIND, "veth");
                 });
@@ -181,9 +220,25 @@ mod tests {
                 kind: Some("veth".into()),
                 link: Some(2),
                 link_netnsid: Some(0),
+                operstate: 6,
             }
         );
         assert!(link.is_up());
+        assert!(!link.is_running(), "no IFF_RUNNING");
+        assert_eq!(operstate_name(link.operstate), "UP");
+        assert_eq!(operstate_name(3), "LOWERLAYERDOWN");
+        assert_eq!(operstate_name(200), "UNKNOWN");
+    }
+
+    #[test]
+    fn lookups_by_index_name_the_target_namespace() {
+        let m = by_index(5, Some(2));
+        let b = m.bytes();
+        assert_eq!(&b[4..8], &5u32.to_ne_bytes());
+        let attrs: Vec<_> = attributes(&b[16..]).collect();
+        assert_eq!(attrs[0], (IFLA_TARGET_NETNSID, &2i32.to_ne_bytes()[..]));
+        assert_eq!(attrs[1].0, IFLA_EXT_MASK);
+        assert_eq!(attributes(&by_index(5, None).bytes()[16..]).count(), 1);
     }
 
     #[test]

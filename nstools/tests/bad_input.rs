@@ -151,6 +151,10 @@ const CASES: &[Case] = &[
     case("linkup", "--bogus x", 2, "--bogus"),
     case("linkup", NOT_UTF8, 2, "\\xFF"),
     case("linkup", "-n red veth-red nope0", 1, "nope0"),
+    case("linkup", "-n red --wait=abc veth-red", 2, "abc"),
+    case("linkup", "-n red --wait=-1 veth-red", 2, "-1"),
+    case("linkup", "-n red --down --wait veth-red", 2, "--wait"),
+    case("linkup", "-n red --wait nope0", 1, "nope0"),
     // nsping: numbers out of range (1, as iputils, for the values it reads
     // as whole numbers), families, hosts, namespaces.
     case("nsping", "-c 0 10.0.0.2", 1, "0"),

@@ -6,8 +6,8 @@ use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 
 use anyhow::anyhow;
 use nscore::cli::quote;
-use nscore::link::{self, Link, IFLA_EXT_MASK, IFLA_TARGET_NETNSID, RTEXT_FILTER_SKIP_STATS};
-use nscore::message::{ifinfomsg, Message};
+use nscore::link::{self, Link};
+use nscore::message::Message;
 use nscore::netns::Where;
 use nscore::rtnl::{attributes, NetlinkError, Rtnl};
 
@@ -77,23 +77,12 @@ fn mismatch(
         (Some(Some(wanted)), Some(actual)) if wanted == actual => Some(actual),
         _ => return Ok(Some(elsewhere())),
     };
-    let peer = link::query(rtnl, &by_index(peer_index, target))?;
+    let peer = link::query(rtnl, &link::by_index(peer_index, target))?;
     Ok(match peer {
         Some(peer) if peer.name == request.peer => None,
         Some(peer) => Some(format!("a veth whose peer is {}", quote(&peer.name))),
         None => Some(elsewhere()),
     })
-}
-
-/// RTM_GETLINK for interface `index`, in the namespace with id `nsid`
-/// (IFLA_TARGET_NETNSID) when given.
-fn by_index(index: u32, nsid: Option<i32>) -> Message {
-    let mut message = Message::new(&ifinfomsg(index, 0, 0));
-    if let Some(nsid) = nsid {
-        message.put_i32(IFLA_TARGET_NETNSID, nsid);
-    }
-    message.put_u32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-    message
 }
 
 /// The id the socket's namespace has for namespace `fd` (RTM_GETNSID), or
@@ -127,17 +116,6 @@ pub fn is_current_namespace(fd: impl AsFd) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn lookups_by_index_name_the_target_namespace() {
-        let m = by_index(5, Some(2));
-        let b = m.bytes();
-        assert_eq!(&b[4..8], &5u32.to_ne_bytes());
-        let attrs: Vec<_> = attributes(&b[16..]).collect();
-        assert_eq!(attrs[0], (IFLA_TARGET_NETNSID, &2i32.to_ne_bytes()[..]));
-        assert_eq!(attrs[1].0, IFLA_EXT_MASK);
-        assert_eq!(attributes(&by_index(5, None).bytes()[16..]).count(), 1);
-    }
 
     #[test]
     fn our_own_namespace_is_recognised() {

@@ -92,8 +92,8 @@ pub const STEPS: &[Step] = &[
         after: After::Up(&[("red", "veth-red", false)]),
     },
     Step {
-        name: "veth-blue up",
-        argv: &["linkup", "-n", "blue", "veth-blue"],
+        name: "veth-blue up, and the cable carrying traffic",
+        argv: &["linkup", "-n", "blue", "--wait", "veth-blue"],
         expect: Expect::Success,
         after: After::Up(&[("blue", "veth-blue", true), ("red", "veth-red", true)]),
     },

@@ -28,7 +28,11 @@ esac"#,
         r#"ip -n $2 link add $3 type veth peer name $6 netns $5"#,
     ),
     ("ipassign", r#"ip -n $2 addr add $4 dev $3"#),
-    ("linkup", r#"ip -n $2 link set $3 up"#),
+    // The device is the last word (after `--wait`, if given).
+    (
+        "linkup",
+        r#"for dev; do :; done; ip -n $2 link set $dev up"#,
+    ),
     (
         "nsping",
         r#"if [ "$1" = -n ]; then ns=$2; shift 2; exec ip netns exec $ns ping "$@"; fi; exec ping "$@""#,
