@@ -82,12 +82,10 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Command
     command.try_map(|_| check(request))
 }
 
-/// A number of seconds, whole or decimal (`0.5`), not negative.
+/// A number of seconds, whole or decimal (`0.5`, to the millisecond).
 fn seconds_of(text: &str) -> anyhow::Result<Duration> {
-    text.parse::<f64>()
-        .ok()
-        .filter(|s| s.is_finite())
-        .and_then(|s| Duration::try_from_secs_f64(s).ok())
+    nscore::cli::parse_fixed(text, 3)
+        .map(Duration::from_millis)
         .ok_or_else(|| usage(format!("invalid value for --wait: {}", quote(text))))
 }
 

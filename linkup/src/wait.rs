@@ -47,11 +47,16 @@ impl Watch {
         })
     }
 
-    /// Waits at most `left` for events; hands each link it reports to
-    /// `each` with the id of the namespace it is in (None: this one).
-    fn next(&mut self, left: Duration, mut each: impl FnMut(Option<i32>, Link)) -> Heard {
+    /// Waits until `deadline` (None: no end) for events; hands each link
+    /// it reports to `each` with the id of the namespace it is in (None:
+    /// this one).
+    fn next(
+        &mut self,
+        deadline: Option<Instant>,
+        mut each: impl FnMut(Option<i32>, Link),
+    ) -> Heard {
         let fd = self.socket.as_raw_fd();
-        if !readable(fd, left) {
+        if !readable(fd, deadline) {
             return Heard::Nothing;
         }
         match receive(fd, &mut self.buf) {
@@ -99,7 +104,8 @@ pub fn until_running(
     limit: Duration,
     ns: Where<'_>,
 ) -> anyhow::Result<()> {
-    let deadline = Instant::now() + limit;
+    // A limit past what a clock can hold is no limit.
+    let deadline = Instant::now().checked_add(limit);
     let mut waiting = Vec::new();
     for device in devices {
         let state = link::resolve(rtnl, device, ns)?;
@@ -128,8 +134,7 @@ pub fn until_running(
     }
     waiting.retain(|t| !t.state.is_running());
     while !waiting.is_empty() {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let heard = watch.next(left, |nsid, link| {
+        let heard = watch.next(deadline, |nsid, link| {
             for t in waiting.iter_mut() {
                 if t.nsid == nsid && t.state.index == link.index {
                     t.state = link.clone();
@@ -155,13 +160,17 @@ pub fn until_running(
     Ok(())
 }
 
-/// Whether `fd` has something to read within `left`.
-fn readable(fd: RawFd, left: Duration) -> bool {
-    let deadline = Instant::now() + left;
+/// Whether `fd` has something to read before `deadline` (None: no end).
+fn readable(fd: RawFd, deadline: Option<Instant>) -> bool {
     loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        // Rounded up: never give up before the deadline.
-        let ms = left.as_nanos().div_ceil(1_000_000).min(i32::MAX as u128) as i32;
+        // Rounded up: never give up before the deadline; -1: no end.
+        let ms = match deadline {
+            Some(at) => {
+                let left = at.saturating_duration_since(Instant::now());
+                left.as_nanos().div_ceil(1_000_000).min(i32::MAX as u128) as i32
+            }
+            None => -1,
+        };
         let mut poll = libc::pollfd {
             fd,
             events: libc::POLLIN,
@@ -222,7 +231,7 @@ fn cannot_read(device: &str, ns: Where<'_>, e: NetlinkError) -> anyhow::Error {
 /// `veth-red: still LOWERLAYERDOWN after 5 s in namespace "red"`.
 fn timeout(t: &Target, limit: Duration, ns: Where<'_>) -> anyhow::Error {
     let state = operstate_name(t.state.operstate);
-    let after = limit.as_secs_f64();
+    let after = seconds(limit);
     let device = quote(t.device);
     match &t.peer {
         None => anyhow!("{device}: still {state} after {after} s{ns}"),
@@ -231,6 +240,13 @@ fn timeout(t: &Target, limit: Duration, ns: Where<'_>) -> anyhow::Error {
             quote(peer)
         ),
     }
+}
+
+/// A duration in seconds as given on the command line: `5`, `0.25`.
+fn seconds(d: Duration) -> String {
+    let ms = d.as_millis();
+    let text = format!("{}.{:03}", ms / 1000, ms % 1000);
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 #[cfg(test)]
@@ -247,6 +263,14 @@ mod tests {
                 ..Link::default()
             },
         }
+    }
+
+    #[test]
+    fn seconds_read_as_given() {
+        assert_eq!(seconds(Duration::from_secs(5)), "5");
+        assert_eq!(seconds(Duration::from_millis(250)), "0.25");
+        assert_eq!(seconds(Duration::from_millis(10_500)), "10.5");
+        assert_eq!(seconds(Duration::ZERO), "0");
     }
 
     #[test]
