@@ -15,7 +15,7 @@ use std::process::ExitCode;
 use nscore::cli::Tool;
 use options::Action;
 
-pub const TOOL: Tool = Tool::new(&options::SPEC);
+pub const TOOL: Tool = Tool::new(&options::SPEC).stale_remedy("nsadd -d");
 
 pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     TOOL.main(

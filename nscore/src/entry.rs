@@ -5,6 +5,7 @@
 //! kind may be a namespace being made: tools wait for it rather than call
 //! it stale, and never advise deleting it.
 
+use std::cell::Cell;
 use std::os::fd::OwnedFd;
 use std::path::Path;
 use std::time::{Duration, SystemTime};
@@ -63,6 +64,17 @@ pub fn wait_while_being_made(path: &Path) {
     }
 }
 
+thread_local! {
+    /// The command that deletes a stale entry, as the tool running on this
+    /// thread names it (`cli::Tool::stale_remedy`, set by `Tool::run`):
+    /// nscore itself names no tool.
+    static STALE_REMEDY: Cell<Option<&'static str>> = const { Cell::new(None) };
+}
+
+pub(crate) fn set_stale_remedy(command: &'static str) {
+    STALE_REMEDY.set(Some(command));
+}
+
 /// What to say of the entry NAME of `/run/netns` that holds no namespace
 /// (left by an interrupted create, or put there), with advice that works
 /// for what it is.
@@ -77,6 +89,34 @@ pub fn stale(name: &str) -> String {
             "{shown}: a directory in {RUN_DIR}, not a namespace (remove it with 'rmdir {path}')"
         )
     } else {
-        format!("{shown}: stale entry in {RUN_DIR}, not a namespace (remove it with 'nsadd -d {shown}')")
+        match STALE_REMEDY.get() {
+            Some(command) => format!(
+                "{shown}: stale entry in {RUN_DIR}, not a namespace (remove it with '{command} {shown}')"
+            ),
+            None => format!("{shown}: stale entry in {RUN_DIR}, not a namespace"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stale_entry_names_no_tool_but_the_remedy_the_running_tool_gives() {
+        // Names no file that exists here: not a directory.
+        let (old, odd) = ("nstools-test-old", "nstools test odd");
+        assert_eq!(
+            stale(old),
+            format!("{old}: stale entry in /run/netns, not a namespace")
+        );
+        set_stale_remedy("tool -d");
+        assert_eq!(
+            stale(odd),
+            format!(
+                "\"{odd}\": stale entry in /run/netns, not a namespace \
+                 (remove it with 'tool -d \"{odd}\"')"
+            )
+        );
     }
 }

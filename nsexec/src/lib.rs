@@ -16,7 +16,7 @@ use nscore::cli::Tool;
 pub const TOOL: Tool = Tool {
     usage_status: 125,
     failure_status: 125,
-    ..Tool::new(&options::SPEC)
+    ..Tool::new(&options::SPEC).stale_remedy("nsadd -d")
 };
 
 pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {

@@ -42,7 +42,7 @@ use crate::output::Sink;
 const MIN_USER_INTERVAL_MS: u64 = 2;
 
 pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
-    let mut tool = Tool::new(&spec::SPEC);
+    let mut tool = Tool::new(&spec::SPEC).stale_remedy("nsadd -d");
     tool.usage_status = 2;
     tool.failure_status = 2;
     tool.run(|| {

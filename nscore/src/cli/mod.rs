@@ -56,6 +56,9 @@ pub struct Tool {
     pub usage_status: u8,
     /// Exit status when the operation failed (1; nsexec 125, nsping 2).
     pub failure_status: u8,
+    /// The command that deletes a stale entry in /run/netns (`nsadd -d`),
+    /// for `run` to hand to `entry`, whose messages name no tool.
+    pub stale_remedy: Option<&'static str>,
 }
 
 impl Tool {
@@ -66,6 +69,15 @@ impl Tool {
             spec,
             usage_status: 2,
             failure_status: 1,
+            stale_remedy: None,
+        }
+    }
+
+    /// The same tool, naming `command` as the cure for a stale entry.
+    pub const fn stale_remedy(self, command: &'static str) -> Tool {
+        Tool {
+            stale_remedy: Some(command),
+            ..self
         }
     }
 
@@ -86,9 +98,13 @@ impl Tool {
     /// Runs `body`, printing any error it returns as one line and mapping it
     /// to the tool's exit status.
     /// SIGPIPE first gets back the disposition the process was started
-    /// with (see [`crate::inherited`]).
+    /// with (see [`crate::inherited`]), and `entry` learns the tool's
+    /// `stale_remedy`.
     pub fn run(&self, body: impl FnOnce() -> anyhow::Result<ExitCode>) -> ExitCode {
         crate::inherited::restore();
+        if let Some(command) = self.stale_remedy {
+            crate::entry::set_stale_remedy(command);
+        }
         match body() {
             Ok(code) => code,
             Err(error) => ExitCode::from(self.report(&error)),
