@@ -26,6 +26,8 @@ pub enum Complete {
     Device,
     /// A file.
     File,
+    /// A directory.
+    Directory,
     /// A command on `PATH`, then its own arguments.
     Command,
     /// A host name or address.
