@@ -41,10 +41,15 @@ use crate::output::Sink;
 /// iputils' MINUSERINTERVAL: the shortest interval without privileges.
 const MIN_USER_INTERVAL_MS: u64 = 2;
 
+/// nsping as the other tools declare themselves; its statuses are iputils'.
+pub const TOOL: Tool = Tool {
+    usage_status: 2,
+    failure_status: 2,
+    ..Tool::new(&spec::SPEC).stale_remedy("nsadd -d")
+};
+
 pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
-    let mut tool = Tool::new(&spec::SPEC).stale_remedy("nsadd -d");
-    tool.usage_status = 2;
-    tool.failure_status = 2;
+    let tool = TOOL;
     tool.run(|| {
         run(&tool, args).or_else(|e| match e.downcast_ref::<Failure>() {
             Some(failure) => {

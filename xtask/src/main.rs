@@ -5,8 +5,10 @@
 //! write the module and name it in the `subcommands!` line below.
 
 mod apt;
+mod commit;
 mod elf;
 mod flags;
+mod man;
 mod paths;
 mod pipeline;
 mod process;
@@ -26,7 +28,7 @@ macro_rules! subcommands {
     };
 }
 
-subcommands!(dist, e2e, examples, bench, chroot, vm, fuzz, ci);
+subcommands!(dist, docs, e2e, examples, bench, chroot, vm, fuzz, ci);
 
 fn help() -> String {
     let mut out = String::from("Usage: cargo xtask COMMAND [OPTION]...\n\nCommands:\n");

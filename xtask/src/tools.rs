@@ -1,6 +1,8 @@
 //! The project's binaries, named once for every subcommand: the tools, the
 //! multi-call binary, and the two ways a directory can hold them.
 
+use nscore::cli::Spec;
+
 /// The tools, in the order of the tutorial.
 pub const TOOLS: [&str; 6] = [
     "nsadd", "nsexec", "vethpair", "ipassign", "linkup", "nsping",
@@ -12,6 +14,29 @@ pub const MULTICALL: &str = "nstools";
 /// Every binary `cargo xtask dist` makes: the tools, then nstools.
 pub fn binaries() -> impl Iterator<Item = &'static str> {
     TOOLS.into_iter().chain([MULTICALL])
+}
+
+/// The command line of a binary, as its crate declares it: the source of
+/// its `--help`, man page and completions.
+pub fn spec(name: &str) -> &'static Spec {
+    match name {
+        "nsadd" => nsadd::TOOL.spec,
+        "nsexec" => nsexec::TOOL.spec,
+        "vethpair" => vethpair::TOOL.spec,
+        "ipassign" => ipassign::TOOL.spec,
+        "linkup" => linkup::TOOL.spec,
+        "nsping" => nsping::TOOL.spec,
+        MULTICALL => &nstools::SPEC,
+        other => panic!("{other}: not one of the binaries"),
+    }
+}
+
+/// What a binary is, in a few words (as `nstools --help` lists the tools).
+pub fn summary(name: &str) -> &'static str {
+    match nstools::applet(name.as_ref()) {
+        Some(applet) => applet.summary,
+        None => "every tool in one multi-call binary, busybox style",
+    }
 }
 
 /// Which binaries a directory of tools holds.
@@ -63,6 +88,18 @@ mod tests {
             let main = crate::paths::root().join(name).join("src/main.rs");
             assert!(main.is_file(), "{}", main.display());
         }
+    }
+
+    #[test]
+    fn every_binary_has_its_own_option_table_and_summary() {
+        for name in binaries() {
+            assert_eq!(spec(name).name, name);
+            assert!(!summary(name).is_empty());
+        }
+        assert_eq!(
+            nstools::APPLETS.iter().map(|a| a.name).collect::<Vec<_>>(),
+            TOOLS
+        );
     }
 
     #[test]
