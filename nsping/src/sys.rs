@@ -5,7 +5,7 @@
 //! SO_TIMESTAMPNS, SO_BINDTODEVICE...), `recvmsg` with raw control data
 //! (rustix's `recvmsg` keeps only SCM_RIGHTS and SCM_CREDENTIALS, and we
 //! need the TTL, the kernel's receive time and the extended error),
-//! `signal` and `inet_pton`. The control messages are decoded here too.
+//! and `signal`. The control messages are decoded here too.
 
 use std::ffi::c_int;
 use std::io;
@@ -27,16 +27,6 @@ pub const SO_TIMESTAMPNS_OLD: c_int = 35;
 pub const ICMP_FILTER: c_int = 1;
 /// `SOL_ICMPV6` / `ICMP6_FILTER`: 256 bits, a set bit blocks the type.
 pub const ICMP6_FILTER: c_int = 1;
-
-extern "C" {
-    /// In the C library std links (musl's getaddrinfo uses it); neither
-    /// rustix nor the libc crate declares it.
-    pub fn inet_pton(
-        family: c_int,
-        text: *const std::ffi::c_char,
-        address: *mut std::ffi::c_void,
-    ) -> c_int;
-}
 
 /// `setsockopt` with a byte value.
 pub fn set_bytes(fd: impl AsFd, level: c_int, name: c_int, value: &[u8]) -> io::Result<()> {
