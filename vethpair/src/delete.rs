@@ -1,5 +1,5 @@
 //! `-d`: delete veth pairs, one RTM_DELLINK per pair (the kernel takes
-//! the peer with the end it deletes, wherever the peer is). Every name is
+//! the peer with the end it deletes, wherever the peer is), and VXLAN ends. Every name is
 //! looked up and checked first, so a missing name or one that is not a
 //! veth stops the run before anything is deleted.
 
@@ -41,18 +41,21 @@ pub fn delete(request: &Delete) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The link, when it is a veth; otherwise the error that says what it is.
+/// The link, when it is a veth or a VXLAN end (a cable to another
+/// machine); otherwise the error that says what it is.
 fn veth(end: Link, ns: Where<'_>) -> anyhow::Result<Link> {
     match end.kind.as_deref() {
-        Some("veth") => Ok(end),
+        Some("veth" | "vxlan") => Ok(end),
         Some(kind) => Err(anyhow!("{}: a {kind}, not a veth{ns}", quote(&end.name))),
         None => Err(anyhow!("{}: not a veth{ns}", quote(&end.name))),
     }
 }
 
-/// Whether `b` is the peer of `a`, beside it in the same namespace.
+/// Whether `b` is the peer of `a`, beside it in the same namespace (a
+/// VXLAN end's link is its underlay device, which stays).
 fn same_pair(a: &Link, b: &Link) -> bool {
-    a.link_netnsid.is_none() && a.link == Some(b.index)
+    let veth = |l: &Link| l.kind.as_deref() == Some("veth");
+    veth(a) && veth(b) && a.link_netnsid.is_none() && a.link == Some(b.index)
 }
 
 #[cfg(test)]
@@ -72,6 +75,7 @@ mod tests {
     #[test]
     fn only_veths_are_taken() {
         assert!(veth(end(2, "va", 3, Some("veth")), Where(None)).is_ok());
+        assert!(veth(end(2, "vx", 3, Some("vxlan")), Where(None)).is_ok());
         let e = veth(end(1, "lo", 1, None), Where(Some("red"))).unwrap_err();
         assert_eq!(e.to_string(), "lo: not a veth in namespace \"red\"");
         let e = veth(end(4, "br0", 4, Some("bridge")), Where(None)).unwrap_err();
@@ -88,5 +92,10 @@ mod tests {
         };
         assert!(!same_pair(&far, &b), "an index elsewhere is another link");
         assert!(!same_pair(&a, &end(4, "vc", 5, Some("veth"))));
+        let vxlan_over_b = end(6, "vx", 3, Some("vxlan"));
+        assert!(
+            !same_pair(&vxlan_over_b, &b),
+            "b is its device, not its peer"
+        );
     }
 }

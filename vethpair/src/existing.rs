@@ -87,7 +87,7 @@ fn mismatch(
 
 /// The id the socket's namespace has for namespace `fd` (RTM_GETNSID), or
 /// None when it has none (then no link of ours can point there).
-fn nsid_of(rtnl: &mut Rtnl, fd: &OwnedFd) -> Result<Option<i32>, NetlinkError> {
+pub fn nsid_of(rtnl: &mut Rtnl, fd: &OwnedFd) -> Result<Option<i32>, NetlinkError> {
     let mut message = Message::new(&[0]); // struct rtgenmsg, AF_UNSPEC
     message.put_u32(NETNSA_FD, fd.as_raw_fd() as u32);
     let mut nsid = None;

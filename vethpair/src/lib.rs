@@ -1,11 +1,13 @@
 //! vethpair: create a veth pair with one RTM_NEWLINK, each end born in its
 //! namespace, as `ip link add NAME netns NS type veth peer name PEER netns
-//! PEER_NS` does; delete pairs (`-d`).
+//! PEER_NS` does; or a VXLAN end, a cable to another machine (`--remote`);
+//! delete pairs and VXLAN ends (`-d`).
 
 mod create;
 mod delete;
 mod existing;
 mod options;
+mod remote;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -21,6 +23,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         |action| {
             match action {
                 Action::Create(request) => create::create(&request)?,
+                Action::Remote(request) => remote::create(&request)?,
                 Action::Delete(request) => delete::delete(&request)?,
             }
             Ok(ExitCode::SUCCESS)

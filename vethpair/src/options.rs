@@ -1,11 +1,18 @@
-//! The command line: `[-n NS] [--peer-netns NS] [-p] NAME PEER` creates,
+//! The command line: `[-n NS] [--peer-netns NS] [-p] NAME PEER` creates a
+//! pair, `[-n NS] --remote ADDR --vni N [...] NAME` a VXLAN end,
 //! `[-n NS] -d [-f] NAME...` deletes.
 
 use std::ffi::OsString;
+use std::net::IpAddr;
 
 use nscore::cli::flags::{self, DELETE, EXIST_OK, FORCE, NETNS};
-use nscore::cli::{quote, usage, Arg, Command, Complete, Flag, Operands, Spec, MAIN};
-use nscore::{names, netns};
+use nscore::cli::{parse_number, quote, usage, Arg, Command, Complete, Flag, Operands, Spec, MAIN};
+use nscore::{host, names, netns};
+
+use crate::remote::vxlan::DEFAULT_PORT;
+
+/// The action `--remote` selects.
+const REMOTE: &str = "remote";
 
 pub const SPEC: Spec = Spec {
     name: "vethpair",
@@ -13,6 +20,10 @@ pub const SPEC: Spec = Spec {
         (
             "[-n NS] [--peer-netns PEER_NS] [-p] NAME PEER",
             "create a veth pair",
+        ),
+        (
+            "[-n NS] --remote ADDR --vni N [-p] NAME",
+            "create a VXLAN end (see --port...)",
         ),
         ("[-n NS] -d [-f] NAME...", "delete pairs (both ends go)"),
     ],
@@ -22,9 +33,16 @@ the cable. Both ends are created directly in their namespaces, by one
 request: NAME in NS, PEER in PEER_NS (by default the namespace NAME is in).
 Nothing is created when either name is taken or a namespace is missing.
 
+With --remote, the cable goes to another machine: NAME is created in NS as
+a VXLAN end (the kernel's) whose packets travel, wrapped in UDP, through
+the network of namespace UNS (by default where vethpair runs: the host) to
+ADDR, where the other machine runs the mirror command with the same VNI
+and port. Its MTU is the underlay's less the 50 bytes (70 over IPv6) that
+VXLAN adds.
+
 With -d, deletes the pair each NAME is an end of (its peer goes with it,
-wherever it is). Every NAME is checked first: when one is missing or not a
-veth, nothing is deleted.
+wherever it is), or the VXLAN end NAME is. Every NAME is checked first:
+when one is missing or not a veth, nothing is deleted.
 ",
     flags: &[
         NETNS.help(
@@ -36,11 +54,44 @@ veth, nothing is deleted.
             .only(&[MAIN])
             .complete(Complete::Netns)
             .help("create PEER in namespace PEER_NS"),
-        EXIST_OK.help(
+        Flag::long("remote")
+            .value("ADDR")
+            .action()
+            .complete(Complete::Host)
+            .help(
+                "make NAME a VXLAN end whose packets go to ADDR (an address, \
+                 or a name in /etc/hosts)",
+            ),
+        Flag::long("vni")
+            .value("N")
+            .only(&[REMOTE])
+            .help("with --remote: the VXLAN network identifier, 1 to 16777215"),
+        Flag::long("port")
+            .value("P")
+            .only(&[REMOTE])
+            .help("with --remote: the UDP port, 4789 by default"),
+        Flag::long("local")
+            .value("ADDR")
+            .only(&[REMOTE])
+            .help("with --remote: send from this address of the underlay"),
+        Flag::long("underlay-netns")
+            .value("UNS")
+            .only(&[REMOTE])
+            .complete(Complete::Netns)
+            .help(
+                "with --remote: the packets travel through namespace UNS \
+                 (by default the one vethpair runs in)",
+            ),
+        Flag::long("dev")
+            .value("DEV")
+            .only(&[REMOTE])
+            .complete(Complete::Device)
+            .help("with --remote: the packets leave by DEV of the underlay"),
+        EXIST_OK.only(&[MAIN, REMOTE]).help(
             "NAME already being a veth whose peer is PEER (in those \
-             namespaces) is not an error",
+             namespaces), or a VXLAN end with these settings, is not an error",
         ),
-        DELETE.help("delete the pairs NAME... are ends of"),
+        DELETE.help("delete the pairs (and VXLAN ends) NAME... are ends of"),
         FORCE.help("with -d: a NAME that does not exist is not an error"),
     ],
     operands: &[Operands {
@@ -57,6 +108,7 @@ namespace missing, ...), 2 usage error.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Action {
     Create(Request),
+    Remote(Remote),
     Delete(Delete),
 }
 
@@ -78,6 +130,33 @@ pub struct Request {
     pub peer: String,
 }
 
+/// `--remote`: a VXLAN end NAME in NS, its UDP socket in UNS.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Remote {
+    pub netns: Option<String>,
+    /// `--underlay-netns`.
+    pub underlay: Option<String>,
+    pub name: String,
+    /// ADDR as given: an address, or a name looked up in the underlay.
+    pub remote: String,
+    pub vni: u32,
+    pub port: u16,
+    pub local: Option<IpAddr>,
+    pub dev: Option<String>,
+    pub exist_ok: bool,
+}
+
+/// The values of the `--remote` options, as given.
+#[derive(Default)]
+struct RemoteArgs {
+    remote: String,
+    vni: Option<String>,
+    port: Option<String>,
+    local: Option<String>,
+    underlay: Option<String>,
+    dev: Option<String>,
+}
+
 impl Request {
     pub fn peer_where(&self) -> Option<&str> {
         self.peer_netns.as_deref().or(self.netns.as_deref())
@@ -86,12 +165,19 @@ impl Request {
 
 pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Command<Action>> {
     let mut request = Request::default();
+    let mut vxlan = RemoteArgs::default();
     let mut force = false;
     let mut names = Vec::new();
     let command = SPEC.parse(args, |arg| {
         match arg {
             Arg::Value("netns", ns) => request.netns = Some(ns),
             Arg::Value("peer-netns", ns) => request.peer_netns = Some(ns),
+            Arg::Value("remote", addr) => vxlan.remote = addr,
+            Arg::Value("vni", n) => vxlan.vni = Some(n),
+            Arg::Value("port", p) => vxlan.port = Some(p),
+            Arg::Value("local", addr) => vxlan.local = Some(addr),
+            Arg::Value("underlay-netns", ns) => vxlan.underlay = Some(ns),
+            Arg::Value("dev", dev) => vxlan.dev = Some(dev),
             Arg::Switch("exist-ok") => request.exist_ok = true,
             Arg::Switch("force") => force = true,
             Arg::Switch("delete") => {}
@@ -102,6 +188,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Command
     })?;
     command.try_map(|action| match action {
         "delete" => delete(request.netns, names, force).map(Action::Delete),
+        REMOTE => remote(request, vxlan, names).map(Action::Remote),
         _ => create(request, names).map(Action::Create),
     })
 }
@@ -147,6 +234,88 @@ fn create(mut request: Request, names: Vec<String>) -> anyhow::Result<Request> {
         )));
     }
     Ok(request)
+}
+
+fn remote(request: Request, args: RemoteArgs, names: Vec<String>) -> anyhow::Result<Remote> {
+    let mut names = names.into_iter();
+    let Some(name) = names.next() else {
+        return Err(usage("missing interface NAME"));
+    };
+    if let Some(peer) = names.next() {
+        return Err(usage(format!(
+            "unexpected argument {}: a VXLAN end has no PEER (--remote makes NAME only)",
+            quote(&peer)
+        )));
+    }
+    names::ifname(&name)?;
+    for ns in [&request.netns, &args.underlay].into_iter().flatten() {
+        netns::path_of(ns)?;
+    }
+    if let Some(dev) = &args.dev {
+        names::ifname(dev)?;
+    }
+    let vni = args.vni.ok_or_else(|| usage("--remote needs --vni N"))?;
+    let vni = in_range("--vni", &vni, 1, (1 << 24) - 1)?;
+    let port = match args.port {
+        Some(port) => in_range("--port", &port, 1, 65535)? as u16,
+        None => DEFAULT_PORT,
+    };
+    let local = args.local.map(|l| unicast("--local", &l)).transpose()?;
+    // A name is looked up later, in the underlay; an address is checked now.
+    if let Some(remote) = host::parse_ip(&args.remote) {
+        unicast("--remote", &args.remote)?;
+        if local.is_some_and(|l| l.is_ipv4() != remote.is_ipv4()) {
+            return Err(usage(format!(
+                "--remote {} and --local {} are not of the same family",
+                args.remote,
+                local.unwrap()
+            )));
+        }
+    } else if args.remote.is_empty() {
+        return Err(usage("--remote: empty address"));
+    }
+    Ok(Remote {
+        netns: request.netns,
+        underlay: args.underlay,
+        name,
+        remote: args.remote,
+        vni,
+        port,
+        local,
+        dev: args.dev,
+        exist_ok: request.exist_ok,
+    })
+}
+
+/// The number `value` of `option`, from `low` to `high`.
+fn in_range(option: &str, value: &str, low: u32, high: u32) -> anyhow::Result<u32> {
+    let n: u32 = parse_number(option, value)?;
+    if n < low || n > high {
+        return Err(usage(format!(
+            "invalid value for {option}: {n} (not in {low}..{high})"
+        )));
+    }
+    Ok(n)
+}
+
+/// The address `value` of `option`: one a VXLAN end can send to or from.
+fn unicast(option: &str, value: &str) -> anyhow::Result<IpAddr> {
+    let ip = host::parse_ip(value).ok_or_else(|| {
+        usage(format!(
+            "invalid value for {option}: {} (not an IP address)",
+            quote(value)
+        ))
+    })?;
+    if !is_unicast(ip) {
+        return Err(usage(format!("{option} {ip}: not a unicast address")));
+    }
+    Ok(ip)
+}
+
+/// Whether `ip` names one host (a VXLAN "remote", not a "group").
+pub fn is_unicast(ip: IpAddr) -> bool {
+    let broadcast = matches!(ip, IpAddr::V4(a) if a.is_broadcast());
+    !(ip.is_multicast() || ip.is_unspecified() || broadcast)
 }
 
 #[cfg(test)]
@@ -197,6 +366,72 @@ mod tests {
         );
         assert_eq!(parse_str(&["-h"]).unwrap(), Command::Help);
         assert_eq!(parse_str(&["-V", "junk"]).unwrap(), Command::Version);
+    }
+
+    fn remote(args: &[&str]) -> Remote {
+        match parse_str(args).unwrap() {
+            Command::Run(Action::Remote(remote)) => remote,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_remote_end_takes_its_settings() {
+        assert_eq!(
+            remote(&[
+                "-n",
+                "red",
+                "--remote",
+                "192.168.7.2",
+                "--vni",
+                "42",
+                "vx-red"
+            ]),
+            Remote {
+                netns: Some("red".into()),
+                name: "vx-red".into(),
+                remote: "192.168.7.2".into(),
+                vni: 42,
+                port: 4789,
+                ..Remote::default()
+            }
+        );
+        let r = remote(&[
+            "--remote=fd00::2",
+            "--vni=16777215",
+            "--port",
+            "8472",
+            "--local",
+            "fd00::1",
+            "--underlay-netns",
+            "/proc/1/ns/net",
+            "--dev",
+            "eth0",
+            "-p",
+            "vx",
+        ]);
+        assert_eq!(
+            (
+                r.vni,
+                r.port,
+                r.local,
+                r.underlay.as_deref(),
+                r.dev.as_deref()
+            ),
+            (
+                16777215,
+                8472,
+                "fd00::1".parse().ok(),
+                Some("/proc/1/ns/net"),
+                Some("eth0")
+            )
+        );
+        assert!(r.exist_ok && r.netns.is_none());
+        // A name is looked up when the underlay is known.
+        assert_eq!(
+            remote(&["--remote", "host-b", "--vni", "1", "vx"]).remote,
+            "host-b"
+        );
     }
 
     #[test]
@@ -272,6 +507,74 @@ mod tests {
             (
                 &["-d", "-n", "..", "a"][..],
                 "..: invalid namespace name: may not be \".\" or \"..\"",
+            ),
+            (&["--remote", "10.0.0.2", "x"][..], "--remote needs --vni N"),
+            (
+                &["--remote", "10.0.0.2", "--vni", "0", "x"][..],
+                "invalid value for --vni: 0 (not in 1..16777215)",
+            ),
+            (
+                &["--remote", "10.0.0.2", "--vni", "16777216", "x"][..],
+                "invalid value for --vni: 16777216 (not in 1..16777215)",
+            ),
+            (
+                &["--remote", "10.0.0.2", "--vni", "x1", "x"][..],
+                "invalid value for --vni: x1",
+            ),
+            (
+                &["--remote", "10.0.0.2", "--vni", "1", "--port", "0", "x"][..],
+                "invalid value for --port: 0 (not in 1..65535)",
+            ),
+            (
+                &["--remote", "10.0.0.2", "--vni", "1", "--port", "65536", "x"][..],
+                "invalid value for --port: 65536 (not in 1..65535)",
+            ),
+            (
+                &["--remote", "10.0.0.2", "--vni", "1", "x", "y"][..],
+                "unexpected argument y: a VXLAN end has no PEER (--remote makes NAME only)",
+            ),
+            (
+                &["--remote", "10.0.0.2", "--vni", "1"][..],
+                "missing interface NAME",
+            ),
+            (
+                &["--remote", "224.0.0.1", "--vni", "1", "x"][..],
+                "--remote 224.0.0.1: not a unicast address",
+            ),
+            (
+                &["--remote", "", "--vni", "1", "x"][..],
+                "--remote: empty address",
+            ),
+            (
+                &["--remote", "10.0.0.2", "--vni", "1", "--local", "::", "x"][..],
+                "--local ::: not a unicast address",
+            ),
+            (
+                &["--remote", "10.0.0.2", "--vni", "1", "--local", "a b", "x"][..],
+                "invalid value for --local: \"a b\" (not an IP address)",
+            ),
+            (
+                &[
+                    "--remote", "10.0.0.2", "--vni", "1", "--local", "fd00::1", "x",
+                ][..],
+                "--remote 10.0.0.2 and --local fd00::1 are not of the same family",
+            ),
+            (
+                &["--remote", "10.0.0.2", "--vni", "1", "--dev", "a:1", "x"][..],
+                "a:1: invalid interface name: may not contain ':'",
+            ),
+            (
+                &["--remote", "h", "--vni", "1", "--underlay-netns", "", "x"][..],
+                "\"\": invalid namespace name: is empty",
+            ),
+            (&["--vni", "1", "x"][..], "--vni goes with --remote"),
+            (
+                &["--remote", "h", "--vni", "1", "--peer-netns", "b", "x"][..],
+                "--peer-netns goes without --remote",
+            ),
+            (
+                &["-d", "--remote", "h", "x"][..],
+                "--remote goes without -d",
             ),
         ];
         for (args, message) in cases {
