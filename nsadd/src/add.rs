@@ -61,8 +61,9 @@ fn check(name: &str, exist_ok: bool) -> Result<()> {
 }
 
 /// Makes one namespace; Ok(false) when it was there already (made by
-/// someone else since the check) and that is fine.
-fn add_one(name: &str, exist_ok: bool) -> Result<bool> {
+/// someone else since the check) and that is fine. `/run/netns` must be
+/// prepared and locked.
+pub fn add_one(name: &str, exist_ok: bool) -> Result<bool> {
     let path = netns::path_of(name)?;
     let created = rustix::fs::open(
         &path,

@@ -54,27 +54,34 @@ pub fn delete_all() -> bool {
             return false;
         }
     };
-    let names = match crate::list::entries() {
-        Ok(names) => names,
-        Err(e) => {
-            TOOL.report(&e);
-            return false;
-        }
-    };
     let mut all_ok = true;
-    for name in names {
-        // Gone meanwhile (another nsadd -d) is fine.
-        if let Err(e) = check(&name, true).and_then(|()| remove(&name, true)) {
-            TOOL.report(&e);
-            all_ok = false;
-        }
+    if let Err(e) = delete_all_locked(|e| {
+        TOOL.report(&e);
+        all_ok = false;
+    }) {
+        TOOL.report(&e);
+        return false;
     }
     all_ok
 }
 
+/// Deletes every entry, `/run/netns` being locked; hands each failure to
+/// `failed` and goes on. Returns how many were removed.
+pub fn delete_all_locked(mut failed: impl FnMut(anyhow::Error)) -> Result<usize> {
+    let mut removed = 0;
+    for name in crate::list::entries()? {
+        // Gone meanwhile (another nsadd -d) is fine.
+        match check(&name, true).and_then(|()| remove(&name, true)) {
+            Ok(gone) => removed += usize::from(gone),
+            Err(e) => failed(e),
+        }
+    }
+    Ok(removed)
+}
+
 /// Whether NAME can be removed: there (unless `force`), and not a
 /// directory, which `nsadd -d` would not remove.
-fn check(name: &OsStr, force: bool) -> Result<()> {
+pub fn check(name: &OsStr, force: bool) -> Result<()> {
     let shown = quote_os(&name.to_os_string());
     match rustix::fs::lstat(entry_path(name)) {
         Ok(stat) if FileType::from_raw_mode(stat.st_mode) == FileType::Directory => {
@@ -88,8 +95,8 @@ fn check(name: &OsStr, force: bool) -> Result<()> {
 }
 
 /// Unmounts and removes the entry NAME itself, never what a symlink there
-/// points at.
-pub fn remove(name: &OsStr, force: bool) -> Result<()> {
+/// points at; `Ok(false)` when it was not there and `force` makes that fine.
+pub fn remove(name: &OsStr, force: bool) -> Result<bool> {
     let path = entry_path(name);
     let path = path.as_path();
     let shown = quote_os(&name.to_os_string());
@@ -98,13 +105,13 @@ pub fn remove(name: &OsStr, force: bool) -> Result<()> {
     match unmount(path, UnmountFlags::DETACH | UnmountFlags::NOFOLLOW) {
         // EINVAL: not a mount point (a stale entry, a symlink): removed below.
         Ok(()) | Err(Errno::INVAL) => {}
-        Err(Errno::NOENT) if force => return Ok(()),
+        Err(Errno::NOENT) if force => return Ok(false),
         Err(Errno::NOENT) => return Err(anyhow!("{shown}: no such network namespace")),
         Err(e) => return Err(failed(&shown, "cannot unmount", e)),
     }
     match rustix::fs::unlink(path) {
-        Ok(()) => Ok(()),
-        Err(Errno::NOENT) if force => Ok(()),
+        Ok(()) => Ok(true),
+        Err(Errno::NOENT) if force => Ok(false),
         Err(Errno::NOENT) => Err(anyhow!("{shown}: no such network namespace")),
         Err(e) => Err(failed(&shown, "cannot remove", e)),
     }

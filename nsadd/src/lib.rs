@@ -3,6 +3,7 @@
 //! with them both ways.
 
 mod add;
+mod batch;
 mod delete;
 mod given;
 mod list;
@@ -26,6 +27,9 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
                 Action::List => list::list(),
                 Action::Delete { names, force } => delete::delete(&names, force),
                 Action::DeleteAll => delete::delete_all(),
+                Action::Batch(file) => {
+                    return nscore::batch::run(&TOOL, &file, &mut batch::Session::default())
+                }
             }))
         },
     )

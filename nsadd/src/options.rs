@@ -3,8 +3,9 @@
 use std::ffi::OsString;
 
 use anyhow::Result;
-use nscore::cli::flags::{self, DELETE, EXIST_OK, FORCE, LIST};
-use nscore::cli::{usage, Arg, Command, Complete, Flag, Operands, Spec, MAIN};
+use nscore::batch::Batch;
+use nscore::cli::flags::{self, BATCH, DELETE, EXIST_OK, FORCE, LIST};
+use nscore::cli::{usage, Arg, Batched, Command, Complete, Flag, Operands, Spec, MAIN};
 
 pub const SPEC: Spec = Spec {
     name: "nsadd",
@@ -13,6 +14,10 @@ pub const SPEC: Spec = Spec {
         ("-l | --list", "list them, one name a line, sorted"),
         ("-d [-f] NAME...", "delete them"),
         ("-d --all", "delete every one"),
+        (
+            "[-p | -d [-f]] -b FILE",
+            "the NAMEs of one invocation a line",
+        ),
     ],
     about: "A namespace NAME lives as /run/netns/NAME, where `ip netns` finds it too.\n",
     flags: &[
@@ -23,6 +28,7 @@ pub const SPEC: Spec = Spec {
         Flag::short('a', "all")
             .only(&["delete"])
             .help("with -d: delete every namespace in /run/netns"),
+        BATCH,
     ],
     operands: &[Operands {
         action: "delete",
@@ -34,16 +40,24 @@ pub const SPEC: Spec = Spec {
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Action {
-    Add { names: Vec<String>, exist_ok: bool },
+    Add {
+        names: Vec<String>,
+        exist_ok: bool,
+    },
     List,
-    Delete { names: Vec<String>, force: bool },
+    Delete {
+        names: Vec<String>,
+        force: bool,
+    },
     DeleteAll,
+    /// `--batch FILE`: the names are in FILE.
+    Batch(Batch),
 }
 
 pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command<Action>> {
     let (mut exist_ok, mut force, mut all) = (false, false, false);
     let mut names = Vec::new();
-    let command = SPEC.parse(args, |arg| {
+    let command = SPEC.parse_batch(args, |arg| {
         match arg {
             Arg::Switch("exist-ok") => exist_ok = true,
             Arg::Switch("force") => force = true,
@@ -54,7 +68,20 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command<Action>
         }
         Ok(())
     })?;
-    command.try_map(|action| match action {
+    command.try_map(|batched| match batched {
+        Batched::Batch(batch) => Ok(Action::Batch(batch)),
+        Batched::Action(action) => action_of(action, names, exist_ok, force, all),
+    })
+}
+
+fn action_of(
+    action: &str,
+    names: Vec<String>,
+    exist_ok: bool,
+    force: bool,
+    all: bool,
+) -> Result<Action> {
+    match action {
         "list" if !names.is_empty() => Err(usage("-l takes no names")),
         "list" => Ok(Action::List),
         "delete" if all && !names.is_empty() => Err(usage("-d --all takes no names")),
@@ -72,7 +99,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command<Action>
                 Action::Delete { names, force }
             })
         }
-    })
+    }
 }
 
 #[cfg(test)]

@@ -21,6 +21,15 @@ use rustix::mount::{mount_bind_recursive, mount_change, MountPropagationFlags};
 /// Makes sure `/run/netns` exists and is a shared mount point; returns the
 /// exclusive lock, held until it is dropped.
 pub fn prepare() -> Result<OwnedFd> {
+    make()?;
+    let dir = lock(FlockOperation::LockExclusive)?
+        .ok_or_else(|| failed(RUN_DIR, "cannot open", Errno::NOENT))?;
+    share()?;
+    Ok(dir)
+}
+
+/// Creates `/run/netns` (and `/run`) when missing.
+fn make() -> Result<()> {
     let mode = Mode::from_raw_mode(0o755);
     let mut made = rustix::fs::mkdir(RUN_DIR, mode);
     if made == Err(Errno::NOENT) {
@@ -36,11 +45,14 @@ pub fn prepare() -> Result<OwnedFd> {
         }
     }
     match made {
-        Ok(()) | Err(Errno::EXIST) => {}
-        Err(e) => return Err(failed(RUN_DIR, "cannot create", e)),
+        Ok(()) | Err(Errno::EXIST) => Ok(()),
+        Err(e) => Err(failed(RUN_DIR, "cannot create", e)),
     }
-    let dir = lock(FlockOperation::LockExclusive)?
-        .ok_or_else(|| failed(RUN_DIR, "cannot open", Errno::NOENT))?;
+}
+
+/// Makes the existing `/run/netns` a shared mount point; the caller holds
+/// the exclusive lock.
+pub fn share() -> Result<()> {
     // Not recursive once it is a mount point: a recursive change visits
     // every namespace mounted below, and would make each create cost more
     // than the last. Mounts made below a shared mount join its peer group.
@@ -55,7 +67,7 @@ pub fn prepare() -> Result<OwnedFd> {
         }
         Err(e) => return Err(failed(RUN_DIR, "cannot make shared", e)),
     }
-    Ok(dir)
+    Ok(())
 }
 
 /// Locks `/run/netns` (`None` when it does not exist).

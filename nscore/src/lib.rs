@@ -5,8 +5,10 @@
 //! namespaces (`netns`) and the entries of `/run/netns` as found (`entry`),
 //! and a synchronous rtnetlink socket (`rtnl`); for the link tools,
 //! hand-built requests (`message`) and interfaces looked up by name
-//! (`link`). Only what the tools ship: the test harness is `testkit`.
+//! (`link`); many invocations of a tool from one process (`batch`). Only
+//! what the tools ship: the test harness is `testkit`.
 
+pub mod batch;
 pub mod cli;
 pub mod entry;
 pub mod errno;

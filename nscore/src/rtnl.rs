@@ -126,7 +126,8 @@ impl Rtnl {
         Ok(Rtnl {
             socket,
             seq: 0,
-            buf: Vec::with_capacity(16 * 1024),
+            // Grown to what the replies need: a batch keeps many sockets.
+            buf: Vec::new(),
         })
     }
 

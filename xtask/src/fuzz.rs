@@ -34,7 +34,7 @@ fn parse(args: &mut Args) -> Result<u64> {
 }
 
 /// The targets, each with what it feeds on.
-pub const TARGETS: [(&str, &str); 4] = [
+pub const TARGETS: [(&str, &str); 5] = [
     (
         "netlink_reply",
         "nscore's rtnetlink reply reader and ack decoding",
@@ -44,6 +44,10 @@ pub const TARGETS: [(&str, &str); 4] = [
     (
         "icmp_reply",
         "nsping's reply, error-queue and control-message parsers",
+    ),
+    (
+        "batch_lines",
+        "the --batch line reader: quotes, comments, NUL bytes, long lines",
     ),
 ];
 

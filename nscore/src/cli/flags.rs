@@ -10,7 +10,8 @@
 
 use std::ffi::OsString;
 
-use super::{bad_argument, usage};
+use super::{bad_argument, quote_os, usage};
+use crate::batch::Batch;
 
 /// The action a tool performs when no action flag is given.
 pub const MAIN: &str = "";
@@ -183,10 +184,14 @@ pub const ALL_NETNS: Flag = Flag::short('A', "all-netns")
 pub const BATCH: Flag = Flag::short('b', "batch")
     .value("FILE")
     .complete(Complete::File)
+    .only(&[MAIN, "delete"])
     .help(
         "read one invocation's arguments a line from FILE (- for standard \
          input); options given here apply to every line",
     );
+
+/// The key of [`BATCH`], which the parser handles itself.
+const BATCH_KEY: &str = "batch";
 
 /// One thing found on the command line, handed to the tool in order.
 #[cfg_attr(test, derive(Debug))]
@@ -202,6 +207,18 @@ pub enum Arg {
 }
 
 impl Arg {
+    /// The argument spelled out in full (`--netns=red`), to be read again
+    /// by the same parser.
+    fn spelled(&self) -> OsString {
+        match self {
+            Arg::Switch(key) | Arg::Optional(key, None) => format!("--{key}").into(),
+            Arg::Value(key, value) | Arg::Optional(key, Some(value)) => {
+                format!("--{key}={value}").into()
+            }
+            Arg::Operand(operand) => operand.clone(),
+        }
+    }
+
     /// The error for a flag the tool's table declares but its code does not
     /// handle: a bug the options test catches.
     pub fn unexpected(self) -> anyhow::Error {
@@ -220,6 +237,14 @@ pub enum Command<T> {
     Help,
     Version,
     Run(T),
+}
+
+/// What [`Spec::parse_batch`] finds: an action, or `--batch FILE`.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Batched {
+    Action(&'static str),
+    /// The invocations are in FILE (see [`crate::batch`]).
+    Batch(Batch),
 }
 
 impl<T> Command<T> {
@@ -288,6 +313,40 @@ impl Spec {
             seen.push((flag, spelled));
         }
         self.action_of(&seen).map(Command::Run)
+    }
+
+    /// [`Spec::parse`] for a tool with [`BATCH`] in its table: `--batch
+    /// FILE` becomes [`Batched::Batch`], with the other flags spelled out
+    /// to go before each line of FILE (an operand beside it is an error).
+    /// Apart from [`Spec::parse`] so that tools without it do not carry it.
+    pub fn parse_batch(
+        &self,
+        args: impl IntoIterator<Item = OsString>,
+        mut each: impl FnMut(Arg) -> anyhow::Result<()>,
+    ) -> anyhow::Result<Command<Batched>> {
+        let (mut batch, mut defaults, mut operand) = (None, Vec::new(), None);
+        let command = self.parse(args, |arg| match arg {
+            Arg::Value(BATCH_KEY, file) => {
+                batch = Some(file);
+                Ok(())
+            }
+            Arg::Operand(given) => {
+                operand.get_or_insert_with(|| given.clone());
+                each(Arg::Operand(given))
+            }
+            arg => {
+                defaults.push(arg.spelled());
+                each(arg)
+            }
+        })?;
+        command.try_map(|action| match (batch, operand) {
+            (None, _) => Ok(Batched::Action(action)),
+            (Some(_), Some(operand)) => Err(usage(format!(
+                "unexpected argument {} (with --batch, operands go in FILE)",
+                quote_os(&operand)
+            ))),
+            (Some(file), None) => Ok(Batched::Batch(Batch { file, defaults })),
+        })
     }
 
     /// The action the flags select, when they agree with each other.
@@ -448,6 +507,43 @@ mod tests {
         assert_eq!(message(&["-A"]), "-A goes with -l");
         assert_eq!(parse(&["-l", "-A"]).unwrap().0, Command::Run("list"));
         assert_eq!(parse(&["--wait", "a"]).unwrap().0, Command::Run(MAIN));
+    }
+
+    #[test]
+    fn batch_takes_the_other_flags_as_defaults_for_each_line() {
+        const BATCHED: Spec = Spec {
+            flags: &[NETNS, EXIST_OK, DELETE, FORCE, LIST, BATCH],
+            ..SPEC
+        };
+        let parse = |args: &[&str]| {
+            BATCHED.parse_batch(super::super::command_line("demo", args), |_| Ok(()))
+        };
+        let batch = |file: &str, defaults: &[&str]| {
+            Command::Run(Batched::Batch(Batch {
+                file: file.into(),
+                defaults: defaults.iter().map(OsString::from).collect(),
+            }))
+        };
+        assert_eq!(
+            parse(&["-pn", "red", "-b", "-"]).unwrap(),
+            batch("-", &["--exist-ok", "--netns=red"])
+        );
+        assert_eq!(
+            parse(&["--batch=f", "-df"]).unwrap(),
+            batch("f", &["--delete", "--force"])
+        );
+        assert_eq!(
+            parse(&["-n", "red", "a"]).unwrap(),
+            Command::Run(Batched::Action(MAIN))
+        );
+        assert_eq!(parse(&["-b", "f", "-h"]).unwrap(), Command::Help);
+        let message = |args: &[&str]| parse(args).unwrap_err().to_string();
+        assert_eq!(
+            message(&["-b", "f", "a"]),
+            "unexpected argument a (with --batch, operands go in FILE)"
+        );
+        assert_eq!(message(&["-l", "-b", "f"]), "-b goes without -l");
+        assert_eq!(message(&["-b"]), "missing argument for option '-b'");
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::fmt;
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-pub use flags::{Arg, Command, Complete, Flag, Operands, Spec, MAIN};
+pub use flags::{Arg, Batched, Command, Complete, Flag, Operands, Spec, MAIN};
 pub use help::text as help_text;
 
 /// A mistake on the command line. Tools report it with the exit status for

@@ -1,0 +1,56 @@
+//! The batch line reader on arbitrary bytes (quotes, comments, NUL bytes,
+//! invalid UTF-8, lines of any length, read in pieces of any size): never
+//! a panic, line numbers that only grow, no line longer than the limit,
+//! and every line it splits splits again to the same words once quoted.
+#![no_main]
+
+use std::ffi::OsString;
+use std::io::BufReader;
+use std::os::unix::ffi::OsStrExt;
+
+use libfuzzer_sys::fuzz_target;
+use nscore::batch::lines::{split, Error, Lines, MAX_LINE};
+
+/// `word` as a batch line writes it: in double quotes, `"` and `\` escaped.
+fn quoted(word: &OsString) -> Vec<u8> {
+    let mut out = vec![b'"'];
+    for &b in word.as_bytes() {
+        if b == b'"' || b == b'\\' {
+            out.push(b'\\');
+        }
+        out.push(b);
+    }
+    out.push(b'"');
+    out
+}
+
+fuzz_target!(|data: &[u8]| {
+    // The first byte chooses how much each read returns.
+    let Some((&size, input)) = data.split_first() else {
+        return;
+    };
+    let mut lines = Lines::new(BufReader::with_capacity(usize::from(size) + 1, input));
+    let mut last = 0;
+    loop {
+        match lines.next_words() {
+            Ok(Some((number, words))) => {
+                assert!(number > last && !words.is_empty());
+                last = number;
+                let line: Vec<u8> = words
+                    .iter()
+                    .map(quoted)
+                    .collect::<Vec<_>>()
+                    .join(&b' ');
+                assert_eq!(split(&line).unwrap(), words);
+                assert!(words.iter().all(|w| w.len() <= MAX_LINE && !w.as_bytes().contains(&0)));
+            }
+            Ok(None) => break,
+            Err(Error::Line(number, _)) => {
+                assert!(number > last);
+                break;
+            }
+            Err(Error::Read(e)) => panic!("reading a slice failed: {e}"),
+        }
+    }
+    assert!(last <= input.iter().filter(|&&b| b == b'\n').count() + 1);
+});
