@@ -23,9 +23,10 @@ const HOSTS6: &str = "set -e
     ip -n ha link set ua up; ip -n hb link set ub up
 ";
 
-/// Every link of every namespace, without MAC addresses and states.
+/// Every link of every namespace, without what changes by itself: MAC
+/// addresses, states, the carrier of a link just set up, a bridge's timers.
 const STATE: &str = "for ns in ha hb red blue; do ip -n $ns -d -o link; done \
-    | sed 's/link\\/ether [^ ]*//; s/ state [A-Z]*//'";
+    | sed 's/link\\/ether [^ ]*//; s/ state [A-Z]*//; s/NO-CARRIER,//; s/[a-z_]*_timer *[0-9.]*//g'";
 
 /// `NS DEV`: the VXLAN settings of DEV as ip shows them, and its MTU.
 const VXLAN_OF: &str = r#"vxlan_of() {
