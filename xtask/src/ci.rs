@@ -2,7 +2,8 @@
 //! failure: formatting, clippy, the tests (the README's `cargo test`), the
 //! static binaries within their size goals, their Unix citizenship (pipes,
 //! signals, exec, error texts: `nstools/tests/unix.rs` run on them), the
-//! end-to-end lab (single binaries and multi-call), the examples, the
+//! end-to-end lab (single binaries and multi-call, and across two
+//! machines), the examples, the
 //! tutorial in a chroot with only the tools and in a VM booting Debian's
 //! kernel, and a short pass of every fuzz target.
 
@@ -22,8 +23,8 @@ pub const COMMAND: Subcommand = Subcommand {
     synopsis: "",
     about: "\
 what CI runs: fmt --check, clippy -D warnings, test,
-dist --check-size, e2e, e2e --multicall, examples, chroot,
-chroot --multicall, vm --accel tcg, fuzz --seconds 15.",
+dist --check-size, e2e, e2e --two-hosts, e2e --multicall, examples,
+chroot, chroot --multicall, vm --accel tcg, fuzz --seconds 15.",
     run: |args| {
         args.end()?;
         run()
@@ -116,6 +117,16 @@ pub fn run() -> Result<()> {
             }),
         ),
         ("e2e", Box::new(|| e2e::run(&e2e::Options::default()))),
+        (
+            "e2e --two-hosts",
+            Box::new(|| {
+                let options = e2e::Options {
+                    two_hosts: true,
+                    ..e2e::Options::default()
+                };
+                e2e::run(&options)
+            }),
+        ),
         (
             "e2e --multicall",
             Box::new(|| {

@@ -14,6 +14,7 @@ mod pipeline;
 mod process;
 mod reexec;
 mod tools;
+mod two_hosts;
 
 use std::process::ExitCode;
 

@@ -36,6 +36,9 @@ pub enum After {
     Address(&'static str, &'static str, &'static str),
     /// These links are up: (netns, link, whether its carrier is up too).
     Up(&'static [(&'static str, &'static str, bool)]),
+    /// The link is a VXLAN end whose socket is in another namespace:
+    /// (netns, link, VNI, remote address).
+    Vxlan(&'static str, &'static str, &'static str, &'static str),
 }
 
 /// One command of the tutorial.

@@ -21,6 +21,7 @@ impl Lab {
             After::Pair => self.pair(),
             After::Address(ns, dev, address) => self.address(ns, dev, address),
             After::Up(links) => self.up(links),
+            After::Vxlan(ns, dev, vni, remote) => self.vxlan(ns, dev, vni, remote),
         }
     }
 
@@ -104,6 +105,31 @@ impl Lab {
             );
         }
         Ok(vec![format!("ip -n {ns} -o addr: {dev} {family} {address}")])
+    }
+
+    fn vxlan(&self, ns: &str, dev: &str, vni: &str, remote: &str) -> Result<Vec<String>> {
+        let Some(out) = self.ip(&["-n", ns, "-d", "-o", "link", "show", dev])? else {
+            return Ok(Vec::new());
+        };
+        let after = |word: &str| {
+            let mut words = out.split_whitespace().skip_while(|w| *w != word).skip(1);
+            words.next().unwrap_or("").to_string()
+        };
+        let settings = format!("vxlan id {vni} remote {remote} ");
+        if !out.contains(&settings) || after("dstport") != "4789" {
+            bail!("{dev} in {ns} is not a VXLAN end to {remote}, VNI {vni}, port 4789: {}", out.trim());
+        }
+        let underlay = after("link-netns");
+        if underlay.is_empty() {
+            bail!("the UDP socket of {dev} is in {ns} itself, not in the underlay: {}", out.trim());
+        }
+        let mtu = after("mtu");
+        if mtu != "1450" {
+            bail!("{dev} in {ns} has MTU {mtu}, not 1450 (1500 less 50): {}", out.trim());
+        }
+        Ok(vec![format!(
+            "ip -n {ns} -d link: {dev} vxlan id {vni} remote {remote} dstport 4789, mtu {mtu}, link-netns {underlay}"
+        )])
     }
 
     fn up(&self, links: &[(&str, &str, bool)]) -> Result<Vec<String>> {

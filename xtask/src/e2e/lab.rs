@@ -17,22 +17,23 @@ use crate::pipeline::{self, After, Expect, Step};
 
 pub const COMMAND: Subcommand = Subcommand {
     name: "__e2e-lab",
-    synopsis: "BIN --sandboxed|--host [--keep]",
+    synopsis: "BIN --sandboxed|--host [--keep] [--two-hosts]",
     about: "\
 the lab of e2e with the tools in BIN, inside the sandbox e2e made
 (--sandboxed) or on this host (--host); --keep stops before the
-teardown.",
+teardown; --two-hosts runs the tutorial across two machines.",
     run: |args| lab(args),
     helpers: &[],
 };
 
 fn lab(args: &mut Args) -> Result<()> {
     let bin = PathBuf::from(args.operand("BIN")?);
-    let (mut placed, mut keep) = (false, false);
+    let (mut placed, mut keep, mut two_hosts) = (false, false, false);
     while let Some(arg) = args.next()? {
         match arg {
             Long("sandboxed" | "host") => placed = true,
             Long("keep") => keep = true,
+            Long("two-hosts") => two_hosts = true,
             arg => return Err(flags::unexpected(arg)),
         }
     }
@@ -44,6 +45,9 @@ fn lab(args: &mut Args) -> Result<()> {
     let lab = Lab::new(bin);
     if lab.ip.is_none() {
         println!("# iproute2 (ip) is not installed: steps are checked by their exit status and the pings");
+    }
+    if two_hosts {
+        return super::across::run(&lab);
     }
     // Made by someone else: the teardown leaves them alone.
     let before = identities();
@@ -90,7 +94,7 @@ impl Lab {
     }
 
     /// Runs a step and checks what it printed and what it left.
-    fn step(&self, step: &Step) -> Result<()> {
+    pub(super) fn step(&self, step: &Step) -> Result<()> {
         let ping = matches!(step.expect, Expect::Replies(_));
         let timeout = Duration::from_secs(if ping { 30 } else { 10 });
         let output = self.execute(step.argv, timeout, true)?;

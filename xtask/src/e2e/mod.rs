@@ -7,6 +7,7 @@
 //! with it; on the real host with `--host`, where this process stays behind
 //! to tear the lab down if the child fails or is interrupted.
 
+mod across;
 mod checks;
 mod lab;
 
@@ -23,14 +24,16 @@ use lab::Lab;
 
 pub const COMMAND: Subcommand = Subcommand {
     name: "e2e",
-    synopsis: "[--host] [--keep] [--multicall | --bin DIR]",
+    synopsis: "[--host] [--keep] [--two-hosts] [--multicall | --bin DIR]",
     about: "\
 dist, then the red/blue tutorial with the built binaries, every step
 printed and checked, torn down at the end or on failure. Runs in a
 private sandbox (no root needed) unless --host: on this host, as
-root; --keep leaves the lab up there. --multicall runs it through
-links to nstools. --bin DIR uses the tools installed in DIR instead
-of building them.",
+root; --keep leaves the lab up there. --two-hosts: the tutorial
+across two machines (README), red on machine A and blue on B, the
+machines two namespaces of the sandbox on one underlay veth.
+--multicall runs it through links to nstools. --bin DIR uses the
+tools installed in DIR instead of building them.",
     run: |args| run(&parse(args)?),
     helpers: &[lab::COMMAND],
 };
@@ -43,6 +46,8 @@ pub struct Options {
     pub host: bool,
     pub keep: bool,
     pub multicall: bool,
+    /// The tutorial across two machines, in the sandbox.
+    pub two_hosts: bool,
     /// Tools already installed here: no build, e.g. a copy in a VM.
     pub bin: Option<PathBuf>,
 }
@@ -54,6 +59,7 @@ fn parse(args: &mut Args) -> Result<Options> {
             Long("host") => options.host = true,
             Long("keep") => options.keep = true,
             Long("multicall") => options.multicall = true,
+            Long("two-hosts") => options.two_hosts = true,
             Long("bin") => options.bin = Some(args.path("a directory")?),
             arg => return Err(flags::unexpected(arg)),
         }
@@ -61,6 +67,11 @@ fn parse(args: &mut Args) -> Result<Options> {
     if options.keep && !options.host {
         return Err(usage(
             "--keep needs --host: the sandbox vanishes when e2e ends",
+        ));
+    }
+    if options.two_hosts && options.host {
+        return Err(usage(
+            "--two-hosts runs in the sandbox, whose namespaces play the two machines",
         ));
     }
     if options.bin.is_some() && options.multicall {
@@ -109,7 +120,12 @@ pub fn run(options: &Options) -> Result<()> {
         }
     };
     println!(
-        "e2e: the red/blue tutorial {}, with {} in {}",
+        "e2e: the red/blue tutorial{} {}, with {} in {}",
+        if options.two_hosts {
+            " across two machines (namespaces host-a and host-b)"
+        } else {
+            ""
+        },
         if options.host {
             "on this host"
         } else {
@@ -126,6 +142,9 @@ pub fn run(options: &Options) -> Result<()> {
     child.arg(&bin);
     if options.keep {
         child.arg("--keep");
+    }
+    if options.two_hosts {
+        child.arg("--two-hosts");
     }
     if options.host {
         child.arg("--host");
@@ -204,6 +223,8 @@ mod tests {
         assert!(!o.host && !o.keep && !o.multicall && o.bin.is_none());
         let o = flags::parse(parse, &["--host", "--keep", "--multicall"]).unwrap();
         assert!(o.host && o.keep && o.multicall);
+        let o = flags::parse(parse, &["--two-hosts", "--multicall"]).unwrap();
+        assert!(o.two_hosts && o.multicall && !o.host);
         let o = flags::parse(parse, &["--bin", "/usr/local/bin"]).unwrap();
         assert_eq!(o.bin.as_deref(), Some(Path::new("/usr/local/bin")));
         for bad in [
@@ -211,6 +232,7 @@ mod tests {
             &["--bin", "x", "--multicall"],
             &["--keep"],
             &["--hots"],
+            &["--two-hosts", "--host"],
         ] {
             let e = flags::parse(parse, bad).unwrap_err();
             assert!(e.is::<flags::Usage>(), "{bad:?}");
