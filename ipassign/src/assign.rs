@@ -103,7 +103,7 @@ fn add(
                 return Err(anyhow!(
                     "{}: already assigned to {}{} as {}/{}",
                     quote(&address.text),
-                    quote(&device.link.name),
+                    quote(&device.link.name_lossy()),
                     device.ns,
                     other.local,
                     other.prefix
@@ -180,7 +180,7 @@ fn fact(address: &Address, what: &str, device: &Device<'_>) -> anyhow::Error {
     anyhow!(
         "{}: {what} {}{}",
         quote(&address.text),
-        quote(&device.link.name),
+        quote(&device.link.name_lossy()),
         device.ns
     )
 }
@@ -203,7 +203,7 @@ fn failure(
     error: &NetlinkError,
 ) -> anyhow::Error {
     if is_no_device(error) {
-        return no_such_interface(&device.link.name, device.ns);
+        return no_such_interface(&device.link.name_lossy(), device.ns);
     }
     anyhow!("{}: {error}", fact(address, what, device))
 }

@@ -48,7 +48,7 @@ fn change_all(rtnl: &mut Rtnl, request: &Request, ns: Where<'_>) -> anyhow::Resu
                     let _ = change(rtnl, earlier.index, None, earlier.is_up());
                 }
             }
-            return Err(failure(&link.name, request.up, ns, e));
+            return Err(failure(&link.name_lossy(), request.up, ns, e));
         }
     }
     Ok(())

@@ -125,7 +125,7 @@ pub fn until_running(
             if let Some(state) = found {
                 waiting.push(Target {
                     device,
-                    peer: Some(state.name.clone()),
+                    peer: Some(state.name_lossy().into_owned()),
                     nsid,
                     state,
                 });

@@ -72,7 +72,7 @@ impl batch::Session for Session {
                     return Err(e);
                 }
             }
-            Action::List => return Err(anyhow!("-l is not for a batch line")),
+            Action::List { .. } => return Err(anyhow!("-l is not for a batch line")),
             Action::Batch(_) => return Err(batch::nested()),
         }
         Ok(())

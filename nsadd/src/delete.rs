@@ -13,7 +13,6 @@ use rustix::fs::{FileType, FlockOperation};
 use rustix::io::Errno;
 use rustix::mount::{unmount, UnmountFlags};
 
-use crate::list::entry_path;
 use crate::{failed, run_dir, TOOL};
 
 /// Deletes the named namespaces, or none when one of them cannot be.
@@ -69,7 +68,7 @@ pub fn delete_all() -> bool {
 /// `failed` and goes on. Returns how many were removed.
 pub fn delete_all_locked(mut failed: impl FnMut(anyhow::Error)) -> Result<usize> {
     let mut removed = 0;
-    for name in crate::list::entries()? {
+    for name in entry::names()? {
         // Gone meanwhile (another nsadd -d) is fine.
         match check(&name, true).and_then(|()| remove(&name, true)) {
             Ok(gone) => removed += usize::from(gone),
@@ -83,7 +82,7 @@ pub fn delete_all_locked(mut failed: impl FnMut(anyhow::Error)) -> Result<usize>
 /// directory, which `nsadd -d` would not remove.
 pub fn check(name: &OsStr, force: bool) -> Result<()> {
     let shown = quote_os(&name.to_os_string());
-    match rustix::fs::lstat(entry_path(name)) {
+    match rustix::fs::lstat(entry::path(name)) {
         Ok(stat) if FileType::from_raw_mode(stat.st_mode) == FileType::Directory => {
             Err(anyhow!(entry::stale(&name.to_string_lossy())))
         }
@@ -97,7 +96,7 @@ pub fn check(name: &OsStr, force: bool) -> Result<()> {
 /// Unmounts and removes the entry NAME itself, never what a symlink there
 /// points at; `Ok(false)` when it was not there and `force` makes that fine.
 pub fn remove(name: &OsStr, force: bool) -> Result<bool> {
-    let path = entry_path(name);
+    let path = entry::path(name);
     let path = path.as_path();
     let shown = quote_os(&name.to_os_string());
     // A namespace `ip netns add` is still making goes whole, mount and all.

@@ -24,7 +24,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         |action| {
             Ok(outcome(match action {
                 Action::Add { names, exist_ok } => add::add(&names, exist_ok),
-                Action::List => list::list(),
+                Action::List { json } => list::list(json),
                 Action::Delete { names, force } => delete::delete(&names, force),
                 Action::DeleteAll => delete::delete_all(),
                 Action::Batch(file) => {

@@ -4,14 +4,14 @@ use std::ffi::OsString;
 
 use anyhow::Result;
 use nscore::batch::Batch;
-use nscore::cli::flags::{self, BATCH, DELETE, EXIST_OK, FORCE, LIST};
+use nscore::cli::flags::{self, BATCH, DELETE, EXIST_OK, FORCE, JSON, LIST};
 use nscore::cli::{usage, Arg, Batched, Command, Complete, Flag, Operands, Spec, MAIN};
 
 pub const SPEC: Spec = Spec {
     name: "nsadd",
     usage: &[
         ("[-p] NAME...", "create network namespaces"),
-        ("-l | --list", "list them, one name a line, sorted"),
+        ("-l | --list [--json]", "list them, one name a line, sorted"),
         ("-d [-f] NAME...", "delete them"),
         ("-d --all", "delete every one"),
         (
@@ -23,6 +23,7 @@ pub const SPEC: Spec = Spec {
     flags: &[
         EXIST_OK.help("a namespace that already exists is not an error"),
         LIST.help("list namespaces (stale entries are reported on stderr)"),
+        JSON.help("with -l: one JSON array, as `ip -j netns list` prints it"),
         DELETE.help("delete the named namespaces"),
         FORCE.help("with -d: a namespace that does not exist is not an error"),
         Flag::short('a', "all")
@@ -44,7 +45,9 @@ pub enum Action {
         names: Vec<String>,
         exist_ok: bool,
     },
-    List,
+    List {
+        json: bool,
+    },
     Delete {
         names: Vec<String>,
         force: bool,
@@ -55,13 +58,14 @@ pub enum Action {
 }
 
 pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command<Action>> {
-    let (mut exist_ok, mut force, mut all) = (false, false, false);
+    let (mut exist_ok, mut force, mut all, mut json) = (false, false, false, false);
     let mut names = Vec::new();
     let command = SPEC.parse_batch(args, |arg| {
         match arg {
             Arg::Switch("exist-ok") => exist_ok = true,
             Arg::Switch("force") => force = true,
             Arg::Switch("all") => all = true,
+            Arg::Switch("json") => json = true,
             Arg::Switch("list" | "delete") => {}
             Arg::Operand(name) => names.push(flags::utf8(name)?),
             other => return Err(other.unexpected()),
@@ -70,6 +74,8 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command<Action>
     })?;
     command.try_map(|batched| match batched {
         Batched::Batch(batch) => Ok(Action::Batch(batch)),
+        Batched::Action("list") if !names.is_empty() => Err(usage("-l takes no names")),
+        Batched::Action("list") => Ok(Action::List { json }),
         Batched::Action(action) => action_of(action, names, exist_ok, force, all),
     })
 }
@@ -82,8 +88,6 @@ fn action_of(
     all: bool,
 ) -> Result<Action> {
     match action {
-        "list" if !names.is_empty() => Err(usage("-l takes no names")),
-        "list" => Ok(Action::List),
         "delete" if all && !names.is_empty() => Err(usage("-d --all takes no names")),
         "delete" if all => Ok(Action::DeleteAll),
         _ => {
@@ -141,8 +145,9 @@ mod tests {
                 exist_ok: false
             }
         );
-        assert_eq!(action(&["-l"]), Action::List);
-        assert_eq!(action(&["--list"]), Action::List);
+        assert_eq!(action(&["-l"]), Action::List { json: false });
+        assert_eq!(action(&["--list"]), Action::List { json: false });
+        assert_eq!(action(&["-l", "--json"]), Action::List { json: true });
         assert_eq!(
             action(&["-d", "red", "blue"]),
             Action::Delete {
@@ -186,6 +191,11 @@ mod tests {
         assert_eq!(usage_message(&["-l", "-d"]), "-d goes without -l");
         assert_eq!(usage_message(&["-l", "-p"]), "-p goes without -l");
         assert_eq!(usage_message(&["-f", "red"]), "-f goes with -d");
+        assert_eq!(usage_message(&["--json"]), "--json goes with -l");
+        assert_eq!(
+            usage_message(&["-d", "--json", "red"]),
+            "--json goes without -d"
+        );
         assert_eq!(usage_message(&["--all"]), "--all goes with -d");
         assert_eq!(
             usage_message(&["-d", "--all", "red"]),

@@ -56,6 +56,37 @@ fn works_on_namespaces_that_ip_made_and_ip_works_on_ours() {
 }
 
 #[test]
+fn json_lists_what_ip_j_netns_list_shows_with_any_name() {
+    if !command_or_skip("json_lists", "python3", "python3") {
+        return;
+    }
+    let Some(r) = lab(
+        "json",
+        NSADD,
+        r#"set -e
+        nsadd red blue
+        nsadd -l --json; ip -j netns list
+        ip netns add 'a"b\c'; ip netns add "$(printf 'tab\tnl\nesc\033')"
+        touch /run/netns/stale
+        nsadd -l --json 2>/dev/null | python3 -c '
+import json, sys
+print([e["name"] for e in json.load(sys.stdin)])'
+        nsadd -d -f red blue; nsadd -d stale; nsadd -d 'a"b\c'
+        nsadd -d "$(printf 'tab\tnl\nesc\033')"; nsadd -l --json"#,
+    ) else {
+        return;
+    };
+    assert_eq!((r.code, r.stderr.as_str()), (0, ""), "{r:?}");
+    assert_eq!(
+        r.stdout,
+        "[{\"name\":\"blue\"},{\"name\":\"red\"}]\n\
+         [{\"name\":\"blue\"},{\"name\":\"red\"}]\n\
+         ['a\"b\\\\c', 'blue', 'red', 'tab\\tnl\\nesc\\x1b']\n\
+         []\n"
+    );
+}
+
+#[test]
 fn each_namespace_is_a_new_one() {
     let Some(r) = lab(
         "each_namespace_is_new",

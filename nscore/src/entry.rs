@@ -6,14 +6,54 @@
 //! it stale, and never advise deleting it.
 
 use std::cell::Cell;
+use std::ffi::{OsStr, OsString};
 use std::os::fd::OwnedFd;
-use std::path::Path;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
+use anyhow::anyhow;
 use rustix::fs::{FileType, Mode, OFlags};
+use rustix::io::Errno;
 
-use crate::cli::quote;
+use crate::cli::{quote, strerror};
 use crate::netns::{is_nsfs, RUN_DIR};
+
+/// The names in `/run/netns`, sorted; none when it does not exist.
+pub fn names() -> anyhow::Result<Vec<OsString>> {
+    let failed = |e: Errno| anyhow!("{RUN_DIR}: {}", strerror(e.raw_os_error()));
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+    let dir = match rustix::fs::open(RUN_DIR, flags, Mode::empty()) {
+        Ok(dir) => dir,
+        Err(Errno::NOENT) => return Ok(Vec::new()),
+        Err(e) => return Err(failed(e)),
+    };
+    let mut names = Vec::new();
+    for entry in rustix::fs::Dir::read_from(&dir).map_err(failed)? {
+        let entry = entry.map_err(failed)?;
+        let name = entry.file_name().to_bytes();
+        if name != b"." && name != b".." {
+            names.push(OsString::from_vec(name.to_vec()));
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// `/run/netns/NAME` for a name read from the directory (any bytes).
+pub fn path(name: &OsStr) -> PathBuf {
+    let mut path = Vec::from(RUN_DIR.as_bytes());
+    path.push(b'/');
+    path.extend_from_slice(name.as_bytes());
+    PathBuf::from(OsString::from_vec(path))
+}
+
+/// The namespace of entry NAME, open, when it is one (waited for while
+/// `ip netns add` may still be making it); None for a stale entry or one
+/// that is gone.
+pub fn open_live(name: &OsStr) -> Option<OwnedFd> {
+    open(&path(name)).ok().filter(|fd| is_nsfs(fd))
+}
 
 /// How long an entry may stay as `ip netns add` makes it, before its
 /// namespace is mounted on it, without being taken for stale.

@@ -5,8 +5,9 @@
 //! namespaces (`netns`) and the entries of `/run/netns` as found (`entry`),
 //! and a synchronous rtnetlink socket (`rtnl`); for the link tools,
 //! hand-built requests (`message`) and interfaces looked up by name
-//! (`link`); many invocations of a tool from one process (`batch`). Only
-//! what the tools ship: the test harness is `testkit`.
+//! (`link`); many invocations of a tool from one process (`batch`); for
+//! the listings, what they share (`listing`) and JSON (`json`). Only what
+//! the tools ship: the test harness is `testkit`.
 
 pub mod batch;
 pub mod cli;
@@ -14,7 +15,9 @@ pub mod entry;
 pub mod errno;
 pub mod host;
 pub mod inherited;
+pub mod json;
 pub mod link;
+pub mod listing;
 pub mod message;
 pub mod names;
 pub mod netns;

@@ -7,7 +7,9 @@ use anyhow::anyhow;
 use crate::cli::quote;
 use crate::message::{ifinfomsg, Message};
 use crate::netns::{self, Where};
-use crate::rtnl::{attributes, NetlinkError, Rtnl, IFINFOMSG_LEN, RTM_GETLINK, RTM_NEWLINK};
+use crate::rtnl::{
+    attributes, NetlinkError, Rtnl, IFINFOMSG_LEN, NLM_F_DUMP, RTM_GETLINK, RTM_NEWLINK,
+};
 
 /// `IFF_UP`: administratively up.
 pub const IFF_UP: u32 = 1;
@@ -38,7 +40,8 @@ const ENODEV: i32 = 19;
 pub struct Link {
     pub index: u32,
     pub flags: u32,
-    pub name: String,
+    /// As the kernel holds it: any bytes but `/`, `:` and whitespace.
+    pub name: Vec<u8>,
     /// `IFLA_INFO_KIND`: "veth", "bridge", … (None for plain devices).
     pub kind: Option<String>,
     /// `IFLA_LINK`: the peer's or lower device's index, when it differs
@@ -63,7 +66,7 @@ impl Link {
         };
         for (kind, value) in attributes(&payload[IFINFOMSG_LEN..]) {
             match kind {
-                IFLA_IFNAME => link.name = c_string(value),
+                IFLA_IFNAME => link.name = c_bytes(value).to_vec(),
                 IFLA_LINK => link.link = u32_of(value),
                 IFLA_LINK_NETNSID => link.link_netnsid = u32_of(value).map(|v| v as i32),
                 IFLA_OPERSTATE => link.operstate = value.first().copied().unwrap_or(0),
@@ -78,6 +81,12 @@ impl Link {
             }
         }
         Some(link)
+    }
+
+    /// The name as text, for messages (a byte that is not UTF-8 shown as
+    /// U+FFFD).
+    pub fn name_lossy(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(&self.name)
     }
 
     pub fn is_up(&self) -> bool {
@@ -105,9 +114,13 @@ pub fn operstate_name(state: u8) -> &'static str {
     NAMES.get(state as usize).copied().unwrap_or("UNKNOWN")
 }
 
+/// A string attribute without its terminating NUL.
+pub fn c_bytes(value: &[u8]) -> &[u8] {
+    value.split(|&b| b == 0).next().unwrap_or(&[])
+}
+
 fn c_string(value: &[u8]) -> String {
-    let text = value.split(|&b| b == 0).next().unwrap_or(&[]);
-    String::from_utf8_lossy(text).into_owned()
+    String::from_utf8_lossy(c_bytes(value)).into_owned()
 }
 
 fn u32_of(value: &[u8]) -> Option<u32> {
@@ -129,6 +142,20 @@ pub fn query(rtnl: &mut Rtnl, request: &impl AsRef<[u8]>) -> Result<Option<Link>
         Err(e) if is_no_device(&e) => Ok(None),
         Err(e) => Err(e),
     }
+}
+
+/// Every interface in the socket's namespace, in the kernel's order (one
+/// RTM_GETLINK dump, without counters).
+pub fn dump(rtnl: &mut Rtnl) -> Result<Vec<Link>, NetlinkError> {
+    let mut request = Message::new(&ifinfomsg(0, 0, 0));
+    request.put_u32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+    let mut links = Vec::new();
+    rtnl.request(RTM_GETLINK, NLM_F_DUMP, &request, |reply| {
+        if reply.kind == RTM_NEWLINK {
+            links.extend(Link::parse(reply.payload));
+        }
+    })?;
+    Ok(links)
 }
 
 /// The interface called `name` in the socket's namespace, if there is one.
@@ -251,11 +278,11 @@ mod tests {
         assert_eq!(
             (
                 link.index,
-                link.name.as_str(),
+                link.name.as_slice(),
                 link.kind.as_deref(),
                 link.link
             ),
-            (1, "lo", None, None)
+            (1, &b"lo"[..], None, None)
         );
         assert!(!link.is_up());
     }
@@ -277,7 +304,7 @@ mod tests {
     fn loopback_resolves_and_a_missing_name_does_not() {
         let mut rtnl = socket(None).unwrap();
         let lo = resolve(&mut rtnl, "lo", Where(None)).unwrap();
-        assert_eq!((lo.index, lo.name.as_str()), (1, "lo"));
+        assert_eq!((lo.index, &lo.name[..]), (1, &b"lo"[..]));
         assert_eq!(get(&mut rtnl, "nonexistent0").unwrap(), None);
         let e = resolve(&mut rtnl, "nonexistent0", Where(Some("x"))).unwrap_err();
         assert_eq!(
@@ -286,5 +313,10 @@ mod tests {
         );
         // The socket stays usable after the kernel's error.
         assert_eq!(get(&mut rtnl, "lo").unwrap().map(|l| l.index), Some(1));
+        let all = dump(&mut rtnl).unwrap();
+        assert!(
+            all.iter().any(|l| l.index == 1 && l.name == b"lo"),
+            "{all:?}"
+        );
     }
 }

@@ -11,26 +11,9 @@ use crate::addr::Addr;
 use crate::output::Reply;
 use crate::stats::Stats;
 
-/// A JSON string literal.
+/// A JSON string literal (escaped as every tool's JSON is: nscore::json).
 pub fn string(out: &mut Vec<u8>, s: &str) {
-    out.push(b'"');
-    escaped(out, s);
-    out.push(b'"');
-}
-
-/// The inside of a JSON string literal.
-fn escaped(out: &mut Vec<u8>, s: &str) {
-    for c in s.chars() {
-        let _ = match c {
-            '"' => write!(out, "\\\""),
-            '\\' => write!(out, "\\\\"),
-            '\n' => write!(out, "\\n"),
-            '\r' => write!(out, "\\r"),
-            '\t' => write!(out, "\\t"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => write!(out, "\\u{:04x}", c as u32),
-            c => write!(out, "{c}"),
-        };
-    }
+    nscore::json::string(out, s.as_bytes());
 }
 
 /// An address as a JSON string (a zone is an interface name: escaped).
@@ -38,7 +21,7 @@ fn address(out: &mut Vec<u8>, a: Addr) {
     let _ = write!(out, "\"{}", a.ip);
     if !a.zone.is_empty() {
         out.push(b'%');
-        escaped(out, a.zone);
+        nscore::json::escaped(out, a.zone.as_bytes());
     }
     out.push(b'"');
 }

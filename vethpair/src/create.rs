@@ -19,8 +19,8 @@ use nscore::message::{ifinfomsg, Message};
 use nscore::netns::{self, Where};
 use nscore::rtnl::{NLM_F_CREATE, NLM_F_EXCL, RTM_NEWLINK};
 
-use crate::existing;
 use crate::options::Request;
+use crate::{existing, nsid};
 
 const VETH_INFO_PEER: u16 = 1;
 const EEXIST: i32 = 17;
@@ -35,7 +35,7 @@ pub fn create(request: &Request) -> anyhow::Result<()> {
     }
     let peer_beside_name = match &peer_fd {
         None => true,
-        Some(fd) => existing::is_current_namespace(fd),
+        Some(fd) => nsid::is_current_namespace(fd),
     };
     if request.name == request.peer && peer_beside_name {
         return Err(usage(format!(

@@ -2,21 +2,16 @@
 //! and, with `-p`, whether what is there is exactly the pair asked for.
 //! Only this failure path pays for these extra requests.
 
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::fd::OwnedFd;
 
 use anyhow::anyhow;
 use nscore::cli::quote;
 use nscore::link::{self, Link};
-use nscore::message::Message;
 use nscore::netns::Where;
-use nscore::rtnl::{attributes, NetlinkError, Rtnl};
+use nscore::rtnl::{NetlinkError, Rtnl};
 
+use crate::nsid::{is_current_namespace, nsid_of};
 use crate::options::Request;
-
-const RTM_NEWNSID: u16 = 88;
-const RTM_GETNSID: u16 = 90;
-const NETNSA_NSID: u16 = 1;
-const NETNSA_FD: u16 = 3;
 
 /// Turns EEXIST into the right message, or into success for `-p` when
 /// NAME is the veth whose peer is PEER in the namespace asked for.
@@ -79,54 +74,8 @@ fn mismatch(
     };
     let peer = link::query(rtnl, &link::by_index(peer_index, target))?;
     Ok(match peer {
-        Some(peer) if peer.name == request.peer => None,
-        Some(peer) => Some(format!("a veth whose peer is {}", quote(&peer.name))),
+        Some(peer) if peer.name == request.peer.as_bytes() => None,
+        Some(peer) => Some(format!("a veth whose peer is {}", quote(&peer.name_lossy()))),
         None => Some(elsewhere()),
     })
-}
-
-/// The id the socket's namespace has for namespace `fd` (RTM_GETNSID), or
-/// None when it has none (then no link of ours can point there).
-pub fn nsid_of(rtnl: &mut Rtnl, fd: &OwnedFd) -> Result<Option<i32>, NetlinkError> {
-    let mut message = Message::new(&[0]); // struct rtgenmsg, AF_UNSPEC
-    message.put_u32(NETNSA_FD, fd.as_raw_fd() as u32);
-    let mut nsid = None;
-    rtnl.request(RTM_GETNSID, 0, &message, |reply| {
-        if reply.kind == RTM_NEWNSID {
-            for (kind, value) in attributes(reply.payload.get(4..).unwrap_or(&[])) {
-                if let (NETNSA_NSID, Ok(bytes)) = (kind, <[u8; 4]>::try_from(value)) {
-                    nsid = Some(i32::from_ne_bytes(bytes));
-                }
-            }
-        }
-    })?;
-    Ok(nsid.filter(|&id| id >= 0))
-}
-
-/// Whether `fd` is the namespace this thread is in (same nsfs inode).
-pub fn is_current_namespace(fd: impl AsFd) -> bool {
-    let ours = rustix::fs::stat("/proc/thread-self/ns/net");
-    let theirs = rustix::fs::fstat(fd);
-    match (ours, theirs) {
-        (Ok(a), Ok(b)) => (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino),
-        _ => false,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn our_own_namespace_is_recognised() {
-        let ours = nscore::netns::open("/proc/self/ns/net").unwrap();
-        assert!(is_current_namespace(&ours));
-        let other = nscore::netns::open("/proc/1/ns/net");
-        // PID 1 may share our namespace; only a different inode must differ.
-        if let Ok(other) = other {
-            let a = rustix::fs::fstat(&ours).unwrap();
-            let b = rustix::fs::fstat(&other).unwrap();
-            assert_eq!(is_current_namespace(&other), a.st_ino == b.st_ino);
-        }
-    }
 }

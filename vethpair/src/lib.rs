@@ -6,6 +6,7 @@
 mod create;
 mod delete;
 mod existing;
+mod nsid;
 mod options;
 mod remote;
 

@@ -12,7 +12,7 @@ use nscore::rtnl::{NetlinkError, Rtnl, RTM_GETLINK, RTM_NEWLINK};
 
 use super::vxlan::Settings;
 use super::Ends;
-use crate::existing::{is_current_namespace, nsid_of};
+use crate::nsid::{is_current_namespace, nsid_of};
 use crate::options::Remote;
 
 /// Turns EEXIST (`error`, answered on `rtnl`, a socket in the underlay)

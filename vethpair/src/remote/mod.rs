@@ -18,7 +18,7 @@ use nscore::link;
 use nscore::netns::{self, Where};
 use nscore::rtnl::{NLM_F_CREATE, NLM_F_EXCL, RTM_NEWLINK};
 
-use crate::existing::is_current_namespace;
+use crate::nsid::is_current_namespace;
 use crate::options::{is_unicast, Remote};
 use vxlan::Settings;
 
