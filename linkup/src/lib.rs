@@ -1,7 +1,9 @@
 //! linkup: set interfaces up (or down), as `ip link set DEV up` does, with
 //! one RTM_NEWLINK per interface that changes the IFF_UP flag and no other;
-//! then, with `--wait`, wait until they carry traffic.
+//! then, with `--wait`, wait until they carry traffic; list link states
+//! (`-l`).
 
+mod list;
 mod options;
 mod set;
 mod wait;
@@ -16,8 +18,11 @@ pub const TOOL: Tool = Tool::new(&options::SPEC).stale_remedy("nsadd -d");
 pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     TOOL.main(
         || options::parse(args),
-        |request| {
-            set::set(&request)?;
+        |action| {
+            match action {
+                options::Action::Set(request) => set::set(&request)?,
+                options::Action::List(request) => list::list(&request)?,
+            }
             Ok(ExitCode::SUCCESS)
         },
     )

@@ -1,15 +1,25 @@
-//! The command line: `[-n NS] [--down] [--wait[=SECONDS]] DEV...`.
+//! The command line: `[-n NS] [--down] [--wait[=SECONDS]] DEV...` sets,
+//! `[-n NS | -A] -l [--json] [DEV...]` lists.
 
 use std::ffi::OsString;
 use std::time::Duration;
 
-use nscore::cli::flags::{self, NETNS};
+use nscore::cli::flags::{self, ALL_NETNS, JSON, LIST, NETNS};
 use nscore::cli::{quote, usage, Arg, Command, Complete, Flag, Operands, Spec, MAIN};
-use nscore::names;
+use nscore::{listing, names};
 
 pub const SPEC: Spec = Spec {
     name: "linkup",
-    usage: &[("[-n NS] [--down] [--wait[=SECONDS]] DEV...", "")],
+    usage: &[
+        (
+            "[-n NS] [--down] [--wait[=SECONDS]] DEV...",
+            "set interfaces up (or down)",
+        ),
+        (
+            "[-n NS | -A] -l [--json] [DEV...]",
+            "list link states, as `ip -br link`",
+        ),
+    ],
     about: "\
 Sets each interface DEV up (or down), touching no other flag. An interface
 that is already in that state is left as it is. Either every DEV is changed
@@ -19,31 +29,52 @@ With --wait, linkup then waits until each DEV (and the peer of a veth, at
 the other end of the cable) is operationally up: carrier on, and its
 queues started by the kernel, so that the first packet sent through it is
 not dropped. It listens for the kernel's link events; it does not poll.
+
+With -l, lists each interface (or each DEV) one a line, sorted: its name,
+operational state and flags, as `ip -br link` shows them.
 ",
     flags: &[
         NETNS.help(
             "the interfaces are in namespace NS (a name under /run/netns, \
              or a path such as /proc/PID/ns/net)",
         ),
-        Flag::long("down").help("set the interfaces down instead"),
+        Flag::long("down")
+            .only(&[MAIN])
+            .help("set the interfaces down instead"),
         Flag::long("wait")
             .optional_value("SECONDS")
+            .only(&[MAIN])
             .without(&["down"])
             .help(
                 "then wait until every DEV carries traffic, at most SECONDS \
                  (default 5); exit 1 naming one that does not",
             ),
+        LIST.help("list link states: name, operational state, flags"),
+        JSON,
+        ALL_NETNS,
     ],
-    operands: &[Operands {
-        action: MAIN,
-        kinds: &[Complete::Device],
-    }],
+    operands: &[
+        Operands {
+            action: MAIN,
+            kinds: &[Complete::Device],
+        },
+        Operands {
+            action: "list",
+            kinds: &[Complete::Device],
+        },
+    ],
     options_first: false,
     exit_status: "\
 0 success, 1 an interface could not be changed (or, with --wait, is not
 up in time), 2 usage error.
 ",
 };
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Action {
+    Set(Request),
+    List(listing::Request),
+}
 
 #[derive(Debug, PartialEq, Eq)]
 pub struct Request {
@@ -57,16 +88,20 @@ pub struct Request {
 /// How long `--wait` waits when no SECONDS are given.
 pub const DEFAULT_WAIT: Duration = Duration::from_secs(5);
 
-pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Command<Request>> {
+pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Command<Action>> {
     let mut request = Request {
         netns: None,
         up: true,
         devices: Vec::new(),
         wait: None,
     };
+    let (mut all, mut json) = (false, false);
     let command = SPEC.parse(args, |arg| {
         match arg {
             Arg::Value("netns", ns) => request.netns = Some(ns),
+            Arg::Switch("list") => {}
+            Arg::Switch("json") => json = true,
+            Arg::Switch("all-netns") => all = true,
             Arg::Switch("down") => request.up = false,
             Arg::Optional("wait", seconds) => {
                 request.wait = Some(match seconds {
@@ -79,7 +114,12 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Command
         }
         Ok(())
     })?;
-    command.try_map(|_| check(request))
+    command.try_map(|action| match action {
+        "list" => {
+            listing::Request::new(request.netns, all, json, request.devices).map(Action::List)
+        }
+        _ => check(request).map(Action::Set),
+    })
 }
 
 /// A number of seconds, whole or decimal (`0.5`, to the millisecond).
@@ -114,24 +154,41 @@ mod tests {
         testkit::options::check_table(&SPEC, parse);
     }
 
-    fn parse_str(args: &[&str]) -> anyhow::Result<Command<Request>> {
+    fn parse_str(args: &[&str]) -> anyhow::Result<Command<Action>> {
         parse(nscore::cli::command_line("linkup", args))
     }
 
-    fn set(netns: Option<&str>, up: bool, devices: &[&str]) -> Command<Request> {
-        Command::Run(Request {
+    fn set(netns: Option<&str>, up: bool, devices: &[&str]) -> Command<Action> {
+        Command::Run(Action::Set(Request {
             netns: netns.map(String::from),
             up,
             devices: devices.iter().map(|d| d.to_string()).collect(),
             wait: None,
-        })
+        }))
     }
 
     fn wait_of(args: &[&str]) -> Option<Duration> {
         match parse_str(args).unwrap() {
-            Command::Run(request) => request.wait,
+            Command::Run(Action::Set(request)) => request.wait,
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn list_takes_a_scope_and_devices() {
+        let list = |args: &[&str]| match parse_str(args).unwrap() {
+            Command::Run(Action::List(request)) => request,
+            other => panic!("{other:?}"),
+        };
+        let r = list(&["-l"]);
+        assert_eq!(
+            (r.netns, r.all, r.json, r.devices.len()),
+            (None, false, false, 0)
+        );
+        let r = list(&["-n", "red", "-l", "--json", "lo", "veth-red"]);
+        assert_eq!(r.netns.as_deref(), Some("red"));
+        assert!(r.json && r.devices == ["lo", "veth-red"]);
+        assert!(list(&["--list", "--all-netns"]).all);
     }
 
     #[test]
@@ -193,6 +250,16 @@ mod tests {
                 "invalid value for --wait: 1e300",
             ),
             (&["--down", "--wait", "a"][..], "--wait goes without --down"),
+            (&["-l", "-A", "-n", "red"][..], "-A goes without -n"),
+            (&["-A"][..], "-A goes with -l"),
+            (&["--json", "a"][..], "--json goes with -l"),
+            (&["-l", "--down"][..], "--down goes without -l"),
+            (&["-l", "--wait"][..], "--wait goes without -l"),
+            (&["-l", "a", "a"][..], "a: interface given twice"),
+            (
+                &["-l", "a/b"][..],
+                "a/b: invalid interface name: may not contain '/'",
+            ),
         ];
         for (args, message) in cases {
             let e = parse_str(args).unwrap_err();
