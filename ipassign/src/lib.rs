@@ -1,8 +1,9 @@
 //! ipassign: add and remove IPv4 and IPv6 addresses on an interface, with
-//! the result `ip addr add` / `ip addr del` would give.
+//! the result `ip addr add` / `ip addr del` would give; list them (`-l`).
 
 pub mod address;
 mod assign;
+mod list;
 mod options;
 mod present;
 
@@ -20,6 +21,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         |action| {
             match action {
                 Action::Assign(request) => assign::assign(&request)?,
+                Action::List(request) => list::list(&request)?,
             }
             Ok(ExitCode::SUCCESS)
         },

@@ -1,19 +1,26 @@
-//! The command line: `[-n NS] [-p] [--broadcast] [--nodad] DEV ADDR...`
-//! and `[-n NS] -d [-f] DEV ADDR...`.
+//! The command line: `[-n NS] [-p] [--broadcast] [--nodad] DEV ADDR...`,
+//! `[-n NS] -d [-f] DEV ADDR...` and `[-n NS | -A] -l [--json] [DEV...]`.
 
 use std::ffi::OsString;
 
-use nscore::cli::flags::{self, DELETE, EXIST_OK, FORCE, NETNS};
+use nscore::cli::flags::{self, ALL_NETNS, DELETE, EXIST_OK, FORCE, JSON, LIST, NETNS};
 use nscore::cli::{quote, usage, Arg, Command, Complete, Flag, Operands, Spec, MAIN};
-use nscore::names;
+use nscore::{listing, names};
 
 use crate::address::{self, Address, Extras};
 
 pub const SPEC: Spec = Spec {
     name: "ipassign",
     usage: &[
-        ("[-n NS] [-p] [--broadcast] [--nodad] DEV ADDR[/LEN]...", ""),
-        ("[-n NS] -d [-f] DEV ADDR[/LEN]...", ""),
+        (
+            "[-n NS] [-p] [--broadcast] [--nodad] DEV ADDR[/LEN]...",
+            "add addresses",
+        ),
+        ("[-n NS] -d [-f] DEV ADDR[/LEN]...", "remove them"),
+        (
+            "[-n NS | -A] -l [--json] [DEV...]",
+            "list addresses, as `ip -br addr`",
+        ),
     ],
     about: "\
 Adds (or with -d removes) each address ADDR/LEN on interface DEV, as
@@ -21,6 +28,10 @@ Adds (or with -d removes) each address ADDR/LEN on interface DEV, as
 for IPv6; scope host for 127.0.0.0/8, global otherwise; no broadcast address
 unless asked for. Every address is checked before anything is sent, and
 either all are added (removed) or, when one fails, none is.
+
+With -l, lists each interface (or each DEV) one a line, sorted: its name,
+operational state and every address as ADDR/LEN, as `ip -br addr` shows
+them.
 ",
     flags: &[
         NETNS.help(
@@ -39,11 +50,20 @@ either all are added (removed) or, when one fails, none is.
              address whatever its length (as `ip addr del`)",
         ),
         FORCE.help("with -d: an address (or interface) not there is not an error"),
+        LIST.help("list the addresses of every interface (or of each DEV)"),
+        JSON,
+        ALL_NETNS,
     ],
-    operands: &[Operands {
-        action: MAIN,
-        kinds: &[Complete::Device, Complete::Nothing],
-    }],
+    operands: &[
+        Operands {
+            action: MAIN,
+            kinds: &[Complete::Device, Complete::Nothing],
+        },
+        Operands {
+            action: "list",
+            kinds: &[Complete::Device],
+        },
+    ],
     options_first: false,
     exit_status: "0 success, 1 the operation failed, 2 usage error.\n",
 };
@@ -51,6 +71,7 @@ either all are added (removed) or, when one fails, none is.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Action {
     Assign(Request),
+    List(listing::Request),
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -71,7 +92,7 @@ pub enum Mode {
 
 pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Command<Action>> {
     let mut netns = None;
-    let (mut exist_ok, mut force) = (false, false);
+    let (mut exist_ok, mut force, mut all, mut json) = (false, false, false, false);
     let mut extras = Extras::default();
     let mut operands = Vec::new();
     let command = SPEC.parse(args, |arg| {
@@ -81,7 +102,9 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Command
             Arg::Switch("force") => force = true,
             Arg::Switch("broadcast") => extras.broadcast = true,
             Arg::Switch("nodad") => extras.nodad = true,
-            Arg::Switch("delete") => {}
+            Arg::Switch("delete" | "list") => {}
+            Arg::Switch("json") => json = true,
+            Arg::Switch("all-netns") => all = true,
             Arg::Operand(operand) => operands.push(flags::utf8(operand)?),
             other => return Err(other.unexpected()),
         }
@@ -90,6 +113,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Command
     command.try_map(|action| {
         let mode = match action {
             MAIN => Mode::Add { exist_ok, extras },
+            "list" => return listing::Request::new(netns, all, json, operands).map(Action::List),
             _ => Mode::Delete { force },
         };
         assign(netns, operands, mode).map(Action::Assign)
@@ -141,6 +165,28 @@ mod tests {
         match parse_str(args).unwrap() {
             Command::Run(Action::Assign(request)) => request,
             other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn list_takes_a_scope_and_devices() {
+        let Command::Run(Action::List(r)) = parse_str(&["-lA", "--json", "lo"]).unwrap() else {
+            panic!("not a listing");
+        };
+        assert!(r.all && r.json && r.netns.is_none() && r.devices == ["lo"]);
+        for (args, message) in [
+            (&["-l", "-A", "--netns=red"][..], "-A goes without --netns"),
+            (&["-l", "-p"][..], "-p goes without -l"),
+            (&["-l", "--nodad"][..], "--nodad goes without -l"),
+            (
+                &["-d", "--json", "a", "10.0.0.1"][..],
+                "--json goes without -d",
+            ),
+            (&["-A", "a", "10.0.0.1"][..], "-A goes with -l"),
+            (&["-l", "a", "a"][..], "a: interface given twice"),
+        ] {
+            let e = parse_str(args).unwrap_err();
+            assert_eq!(e.to_string(), message, "{args:?}");
         }
     }
 

@@ -1,6 +1,7 @@
-//! The addresses an interface has, read from one RTM_GETADDR dump: the few
-//! fields needed to tell whether a given address is among them, and the
-//! kernel's whole record, to put the address back exactly as it was.
+//! The addresses an interface has (or every interface, for `-l`), read
+//! from one RTM_GETADDR dump: the few fields needed to tell whether a given
+//! address is among them, and the kernel's whole record, to put the
+//! address back exactly as it was.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -31,25 +32,33 @@ impl Present {
 
 /// Every address on interface `index`.
 pub fn on(rtnl: &mut Rtnl, index: u32) -> Result<Vec<Present>, NetlinkError> {
+    let all = all(rtnl, index)?;
+    Ok(all
+        .into_iter()
+        .filter(|(on, _)| *on == index)
+        .map(|(_, present)| present)
+        .collect())
+}
+
+/// Every address in the socket's namespace (on interface `index` alone,
+/// where the kernel filters), with the index of its interface, in the
+/// kernel's order: IPv4, then IPv6, as `ip addr` shows them.
+pub fn all(rtnl: &mut Rtnl, index: u32) -> Result<Vec<(u32, Present)>, NetlinkError> {
     let mut found = Vec::new();
     let request = Message::new(&ifaddrmsg(0, 0, 0, 0, index));
     rtnl.request(RTM_GETADDR, NLM_F_DUMP, &request, |reply| {
         if reply.kind == RTM_NEWADDR {
-            if let Some(present) = parse(reply.payload, index) {
-                found.push(present);
-            }
+            found.extend(parse(reply.payload));
         }
     })?;
     Ok(found)
 }
 
-/// Reads one RTM_NEWADDR payload; None when it is for another interface
-/// or not an address we can read.
-fn parse(payload: &[u8], index: u32) -> Option<Present> {
+/// Reads one RTM_NEWADDR payload: the interface's index and the address;
+/// None when it is not an address we can read.
+fn parse(payload: &[u8]) -> Option<(u32, Present)> {
     let header = payload.get(..8)?;
-    if u32::from_ne_bytes(header[4..8].try_into().ok()?) != index {
-        return None;
-    }
+    let index = u32::from_ne_bytes(header[4..8].try_into().ok()?);
     let prefix = header[1];
     let (mut local, mut address) = (None, None);
     for (kind, value) in attributes(&payload[8..]) {
@@ -60,12 +69,13 @@ fn parse(payload: &[u8], index: u32) -> Option<Present> {
         }
     }
     let local = local.or(address)?;
-    Some(Present {
+    let present = Present {
         local,
         address: address.unwrap_or(local),
         prefix,
         record: payload.to_vec(),
-    })
+    };
+    Some((index, present))
 }
 
 fn ip(value: &[u8]) -> Option<IpAddr> {
@@ -89,16 +99,18 @@ mod tests {
             .put(IFA_LOCAL, &[10, 0, 0, 1]);
         let ten = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1));
         assert_eq!(
-            parse(m.bytes(), 5),
-            Some(Present {
-                local: ten,
-                address: ten,
-                prefix: 24,
-                record: m.bytes().to_vec(),
-            })
+            parse(m.bytes()),
+            Some((
+                5,
+                Present {
+                    local: ten,
+                    address: ten,
+                    prefix: 24,
+                    record: m.bytes().to_vec(),
+                }
+            ))
         );
-        assert_eq!(parse(m.bytes(), 6), None);
-        assert_eq!(parse(&m.bytes()[..6], 5), None);
+        assert_eq!(parse(&m.bytes()[..6]), None);
     }
 
     #[test]
@@ -106,13 +118,13 @@ mod tests {
         let mut m = Message::new(&ifaddrmsg(10, 64, 0, 0, 5));
         let fd = "fd00::1".parse::<Ipv6Addr>().unwrap();
         m.put(IFA_ADDRESS, &fd.octets()).put(9, &[0; 4]);
-        let p = parse(m.bytes(), 5).unwrap();
+        let (_, p) = parse(m.bytes()).unwrap();
         assert_eq!(
             (p.local, p.address, p.prefix),
             (IpAddr::V6(fd), IpAddr::V6(fd), 64)
         );
         let mut odd = Message::new(&ifaddrmsg(10, 64, 0, 0, 5));
         odd.put(IFA_ADDRESS, &[1, 2, 3]);
-        assert_eq!(parse(odd.bytes(), 5), None);
+        assert_eq!(parse(odd.bytes()), None);
     }
 }
