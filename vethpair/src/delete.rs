@@ -33,7 +33,10 @@ pub fn delete(request: &Delete) -> anyhow::Result<()> {
         match rtnl.ack(RTM_DELLINK, 0, &message) {
             // Gone since we looked: what was asked for.
             Err(e) if !is_no_device(&e) => {
-                return Err(anyhow!("{}: cannot delete{ns}: {e}", quote(&end.name_lossy())));
+                return Err(anyhow!(
+                    "{}: cannot delete{ns}: {e}",
+                    quote(&end.name_lossy())
+                ));
             }
             _ => {}
         }
@@ -46,7 +49,10 @@ pub fn delete(request: &Delete) -> anyhow::Result<()> {
 fn veth(end: Link, ns: Where<'_>) -> anyhow::Result<Link> {
     match end.kind.as_deref() {
         Some("veth" | "vxlan") => Ok(end),
-        Some(kind) => Err(anyhow!("{}: a {kind}, not a veth{ns}", quote(&end.name_lossy()))),
+        Some(kind) => Err(anyhow!(
+            "{}: a {kind}, not a veth{ns}",
+            quote(&end.name_lossy())
+        )),
         None => Err(anyhow!("{}: not a veth{ns}", quote(&end.name_lossy()))),
     }
 }

@@ -75,7 +75,10 @@ fn mismatch(
     let peer = link::query(rtnl, &link::by_index(peer_index, target))?;
     Ok(match peer {
         Some(peer) if peer.name == request.peer.as_bytes() => None,
-        Some(peer) => Some(format!("a veth whose peer is {}", quote(&peer.name_lossy()))),
+        Some(peer) => Some(format!(
+            "a veth whose peer is {}",
+            quote(&peer.name_lossy())
+        )),
         None => Some(elsewhere()),
     })
 }

@@ -1,13 +1,16 @@
 //! vethpair: create a veth pair with one RTM_NEWLINK, each end born in its
 //! namespace, as `ip link add NAME netns NS type veth peer name PEER netns
 //! PEER_NS` does; or a VXLAN end, a cable to another machine (`--remote`);
-//! delete pairs and VXLAN ends (`-d`).
+//! delete pairs and VXLAN ends (`-d`); list the pairs, each end with the
+//! other end of its cable (`-l`).
 
 mod create;
 mod delete;
 mod existing;
+mod list;
 mod nsid;
 mod options;
+mod peers;
 mod remote;
 
 use std::ffi::OsString;
@@ -26,6 +29,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
                 Action::Create(request) => create::create(&request)?,
                 Action::Remote(request) => remote::create(&request)?,
                 Action::Delete(request) => delete::delete(&request)?,
+                Action::List(request) => list::list(&request)?,
             }
             Ok(ExitCode::SUCCESS)
         },

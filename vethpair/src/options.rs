@@ -1,13 +1,13 @@
 //! The command line: `[-n NS] [--peer-netns NS] [-p] NAME PEER` creates a
 //! pair, `[-n NS] --remote ADDR --vni N [...] NAME` a VXLAN end,
-//! `[-n NS] -d [-f] NAME...` deletes.
+//! `[-n NS] -d [-f] NAME...` deletes, `[-n NS | -A] -l [--json]` lists.
 
 use std::ffi::OsString;
 use std::net::IpAddr;
 
-use nscore::cli::flags::{self, DELETE, EXIST_OK, FORCE, NETNS};
+use nscore::cli::flags::{self, ALL_NETNS, DELETE, EXIST_OK, FORCE, JSON, LIST, NETNS};
 use nscore::cli::{parse_number, quote, usage, Arg, Command, Complete, Flag, Operands, Spec, MAIN};
-use nscore::{host, names, netns};
+use nscore::{host, listing, names, netns};
 
 use crate::remote::vxlan::DEFAULT_PORT;
 
@@ -17,15 +17,10 @@ const REMOTE: &str = "remote";
 pub const SPEC: Spec = Spec {
     name: "vethpair",
     usage: &[
-        (
-            "[-n NS] [--peer-netns PEER_NS] [-p] NAME PEER",
-            "create a veth pair",
-        ),
-        (
-            "[-n NS] --remote ADDR --vni N [-p] NAME",
-            "create a VXLAN end (see --port...)",
-        ),
-        ("[-n NS] -d [-f] NAME...", "delete pairs (both ends go)"),
+        ("[-n NS] [--peer-netns PEER_NS] [-p] NAME PEER", ""),
+        ("[-n NS] --remote ADDR --vni N [-p] NAME", ""),
+        ("[-n NS] -d [-f] NAME...", ""),
+        ("[-n NS | -A] -l [--json]", ""),
     ],
     about: "\
 Creates a veth pair: interface NAME, and its peer PEER at the other end of
@@ -43,6 +38,10 @@ VXLAN adds.
 With -d, deletes the pair each NAME is an end of (its peer goes with it,
 wherever it is), or the VXLAN end NAME is. Every NAME is checked first:
 when one is missing or not a veth, nothing is deleted.
+
+With -l, lists every veth end, one a line, sorted: its name, its
+operational state, its peer's name and the peer's namespace by name:
+the entry of /run/netns holding it, or - when beside it, or nsid:N.
 ",
     flags: &[
         NETNS.help(
@@ -93,6 +92,9 @@ when one is missing or not a veth, nothing is deleted.
         ),
         DELETE.help("delete the pairs (and VXLAN ends) NAME... are ends of"),
         FORCE.help("with -d: a NAME that does not exist is not an error"),
+        LIST.help("list the veth ends with their peer and its namespace"),
+        JSON,
+        ALL_NETNS,
     ],
     operands: &[Operands {
         action: "delete",
@@ -110,6 +112,7 @@ pub enum Action {
     Create(Request),
     Remote(Remote),
     Delete(Delete),
+    List(listing::Request),
 }
 
 /// `-d`: the pairs to delete.
@@ -166,7 +169,7 @@ impl Request {
 pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Command<Action>> {
     let mut request = Request::default();
     let mut vxlan = RemoteArgs::default();
-    let mut force = false;
+    let (mut force, mut all, mut json) = (false, false, false);
     let mut names = Vec::new();
     let command = SPEC.parse(args, |arg| {
         match arg {
@@ -180,7 +183,9 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Command
             Arg::Value("dev", dev) => vxlan.dev = Some(dev),
             Arg::Switch("exist-ok") => request.exist_ok = true,
             Arg::Switch("force") => force = true,
-            Arg::Switch("delete") => {}
+            Arg::Switch("delete" | "list") => {}
+            Arg::Switch("json") => json = true,
+            Arg::Switch("all-netns") => all = true,
             Arg::Operand(name) => names.push(flags::utf8(name)?),
             other => return Err(other.unexpected()),
         }
@@ -189,6 +194,8 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Command
     command.try_map(|action| match action {
         "delete" => delete(request.netns, names, force).map(Action::Delete),
         REMOTE => remote(request, vxlan, names).map(Action::Remote),
+        "list" if !names.is_empty() => Err(usage("-l takes no names")),
+        "list" => listing::Request::new(request.netns, all, json, Vec::new()).map(Action::List),
         _ => create(request, names).map(Action::Create),
     })
 }
@@ -435,6 +442,22 @@ mod tests {
     }
 
     #[test]
+    fn list_takes_a_scope() {
+        let r = match parse_str(&["-n", "red", "-l", "--json"]).unwrap() {
+            Command::Run(Action::List(r)) => r,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            (r.netns.as_deref(), r.all, r.json),
+            (Some("red"), false, true)
+        );
+        assert!(matches!(
+            parse_str(&["-lA"]).unwrap(),
+            Command::Run(Action::List(listing::Request { all: true, .. }))
+        ));
+    }
+
+    #[test]
     fn delete_takes_names_and_force() {
         assert_eq!(
             parse_str(&["-n", "red", "-d", "veth-red", "va"]).unwrap(),
@@ -499,6 +522,14 @@ mod tests {
                 "a:1: invalid interface name: may not contain ':'",
             ),
             (&["-f", "a"][..], "-f goes with -d"),
+            (&["-l", "a"][..], "-l takes no names"),
+            (&["-l", "-A", "-n", "red"][..], "-A goes without -n"),
+            (&["-l", "-p"][..], "-p goes without -l"),
+            (&["--json", "a", "b"][..], "--json goes with -l"),
+            (
+                &["-l", "--peer-netns", "blue"][..],
+                "--peer-netns goes without -l",
+            ),
             (&["-dp", "a"][..], "-p goes without -d"),
             (
                 &["-d", "--peer-netns", "blue", "a"][..],

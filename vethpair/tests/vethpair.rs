@@ -328,7 +328,7 @@ fn usage_errors_exit_2_with_one_line() {
              vethpair: {same}{hint}\nstatus 2\n\
              vethpair: missing argument for option '--peer-netns'{hint}\nstatus 2\n\
              vethpair: invalid option '-q'{hint}\nstatus 2\n\
-             Usage: vethpair [-n NS] [--peer-netns PEER_NS] [-p] NAME PEER  create a veth pair\n\
+             Usage: vethpair [-n NS] [--peer-netns PEER_NS] [-p] NAME PEER\n\
              vethpair (nstools) 0.1.0\n"
         )
     );
