@@ -12,15 +12,9 @@ use crate::address::{self, Address, Extras};
 pub const SPEC: Spec = Spec {
     name: "ipassign",
     usage: &[
-        (
-            "[-n NS] [-p] [--broadcast] [--nodad] DEV ADDR[/LEN]...",
-            "add addresses",
-        ),
-        ("[-n NS] -d [-f] DEV ADDR[/LEN]...", "remove them"),
-        (
-            "[-n NS | -A] -l [--json] [DEV...]",
-            "list addresses, as `ip -br addr`",
-        ),
+        ("[-n NS] [-p] [--broadcast] [--nodad] DEV ADDR[/LEN]...", ""),
+        ("[-n NS] -d [-f] DEV ADDR[/LEN]...", ""),
+        ("[-n NS | -A] -l [--json] [DEV...]", ""),
     ],
     about: "\
 Adds (or with -d removes) each address ADDR/LEN on interface DEV, as

@@ -11,14 +11,8 @@ use nscore::{listing, names};
 pub const SPEC: Spec = Spec {
     name: "linkup",
     usage: &[
-        (
-            "[-n NS] [--down] [--wait[=SECONDS]] DEV...",
-            "set interfaces up (or down)",
-        ),
-        (
-            "[-n NS | -A] -l [--json] [DEV...]",
-            "list link states, as `ip -br link`",
-        ),
+        ("[-n NS] [--down] [--wait[=SECONDS]] DEV...", ""),
+        ("[-n NS | -A] -l [--json] [DEV...]", ""),
     ],
     about: "\
 Sets each interface DEV up (or down), touching no other flag. An interface
@@ -65,8 +59,8 @@ operational state and flags, as `ip -br link` shows them.
     ],
     options_first: false,
     exit_status: "\
-0 success, 1 an interface could not be changed (or, with --wait, is not
-up in time), 2 usage error.
+0 success, 1 an interface could not be changed (or, with --wait,
+did not come up in time), 2 usage error.
 ",
 };
 

@@ -1,6 +1,7 @@
 //! A tool's option table against its parser: the table is the one source of
 //! the parser and of `--help`, so every flag it declares must be accepted
-//! and handled, listed in `--help`, and nothing else accepted.
+//! and handled, listed in `--help` (which fits 80 columns), and nothing
+//! else accepted.
 
 use std::ffi::OsString;
 
@@ -31,6 +32,9 @@ pub fn check_table<T>(spec: &Spec, parse: impl Fn(Vec<OsString>) -> anyhow::Resu
                 wrong.push(format!("-{c} is not in --help"));
             }
         }
+    }
+    for line in help.lines().filter(|l| l.chars().count() > 79) {
+        wrong.push(format!("--help line wider than 79 columns: {line:?}"));
     }
     let declared: Vec<char> = spec.flags.iter().filter_map(|f| f.short).collect();
     for c in ('a'..='z').chain('A'..='Z').chain('0'..='9') {
