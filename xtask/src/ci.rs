@@ -5,7 +5,7 @@
 //! end-to-end lab (single binaries and multi-call, and across two
 //! machines), the examples, the
 //! tutorial in a chroot with only the tools and in a VM booting Debian's
-//! kernel, and a short pass of every fuzz target.
+//! kernel (and across two such VMs), and a short pass of every fuzz target.
 
 use std::cell::Cell;
 use std::io::{BufRead, BufReader};
@@ -24,7 +24,8 @@ pub const COMMAND: Subcommand = Subcommand {
     about: "\
 what CI runs: fmt --check, clippy -D warnings, test,
 dist --check-size, e2e, e2e --two-hosts, e2e --multicall, examples,
-chroot, chroot --multicall, vm --accel tcg, fuzz --seconds 15.",
+chroot, chroot --multicall, vm --accel tcg, vm --two --accel tcg,
+fuzz --seconds 15.",
     run: |args| {
         args.end()?;
         run()
@@ -147,6 +148,17 @@ pub fn run() -> Result<()> {
             "vm",
             Box::new(|| {
                 vm::run(&vm::Options {
+                    accel: vm::Accel::Tcg,
+                    ..vm::Options::default()
+                })
+            }),
+        ),
+        // Two VMs side by side under TCG: about a minute on two cores.
+        (
+            "vm --two",
+            Box::new(|| {
+                vm::run(&vm::Options {
+                    two: true,
                     accel: vm::Accel::Tcg,
                     ..vm::Options::default()
                 })

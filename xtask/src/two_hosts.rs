@@ -6,7 +6,9 @@
 //!
 //! `cargo xtask e2e --two-hosts` runs both lists in a sandbox where the
 //! machines are namespaces on one underlay veth (built with the tools
-//! themselves, `UNDERLAY`). This file needs only std and `pipeline`.
+//! themselves, `UNDERLAY`); `cargo xtask vm --two` runs each in its own VM,
+//! after its `nic` steps (its `/init` includes this file with `#[path]`,
+//! so it needs only std and `pipeline`).
 
 use crate::pipeline::{After, Expect, Step};
 
@@ -17,6 +19,12 @@ pub struct Machine {
     pub name: &'static str,
     /// Its namespace in the sandbox.
     pub netns: &'static str,
+    /// Its address on the underlay (read by the VMs' /init, for meeting).
+    #[allow(dead_code)]
+    pub address: &'static str,
+    /// In a VM: its network card (`eth0`) addressed and up.
+    #[allow(dead_code)]
+    pub nic: &'static [Step],
     /// Up to its VXLAN end, addressed and up.
     pub setup: &'static [Step],
     /// Its ping across, once the other machine is set up.
@@ -28,6 +36,21 @@ pub struct Machine {
 pub const A: Machine = Machine {
     name: "A",
     netns: "host-a",
+    address: "192.168.1.10",
+    nic: &[
+        Step {
+            name: "A's address",
+            argv: &["ipassign", "eth0", "192.168.1.10/24"],
+            expect: Expect::Success,
+            after: After::Nothing,
+        },
+        Step {
+            name: "A's network up",
+            argv: &["linkup", "eth0"],
+            expect: Expect::Success,
+            after: After::Nothing,
+        },
+    ],
     setup: &[
         Step {
             name: "create red",
@@ -80,6 +103,21 @@ pub const A: Machine = Machine {
 pub const B: Machine = Machine {
     name: "B",
     netns: "host-b",
+    address: "192.168.1.20",
+    nic: &[
+        Step {
+            name: "B's address",
+            argv: &["ipassign", "eth0", "192.168.1.20/24"],
+            expect: Expect::Success,
+            after: After::Nothing,
+        },
+        Step {
+            name: "B's network up",
+            argv: &["linkup", "eth0"],
+            expect: Expect::Success,
+            after: After::Nothing,
+        },
+    ],
     setup: &[
         Step {
             name: "create blue",
@@ -198,21 +236,18 @@ pub const NOTHING_LEFT: Step = Step {
 mod tests {
     use super::*;
 
-    /// The underlay address of machine `m` (`UNDERLAY` gives it).
-    fn address(m: &Machine) -> &'static str {
-        let step = UNDERLAY
-            .iter()
-            .find(|s| s.argv[0] == "ipassign" && s.argv.contains(&m.netns))
-            .unwrap();
-        step.argv[4].split('/').next().unwrap()
-    }
-
     #[test]
     fn each_machine_reaches_the_other() {
         for (me, other) in [(A, B), (B, A)] {
             let cable = me.setup[1].argv;
             let at = cable.iter().position(|w| *w == "--remote").unwrap();
-            assert_eq!(cable[at + 1], address(&other), "{}", me.name);
+            assert_eq!(cable[at + 1], other.address, "{}", me.name);
+            // The same address on its NIC in a VM and its veth in the sandbox.
+            let with_length = format!("{}/24", me.address);
+            assert_eq!(me.nic[0].argv, ["ipassign", "eth0", &with_length]);
+            assert!(UNDERLAY
+                .iter()
+                .any(|s| s.argv == ["ipassign", "-n", me.netns, "eth0", &with_length]));
             assert_eq!(me.setup[0].argv[0], "nsadd");
             assert_eq!(me.teardown[0].argv[..2], ["nsadd", "-d"]);
             assert_eq!(me.setup[0].argv[1], me.teardown[0].argv[2]);
@@ -222,8 +257,9 @@ mod tests {
     #[test]
     fn every_step_calls_a_tool() {
         let all = [A, B].into_iter().flat_map(|m| {
-            m.setup
+            m.nic
                 .iter()
+                .chain(m.setup)
                 .chain(m.pings)
                 .chain(m.teardown)
                 .collect::<Vec<_>>()

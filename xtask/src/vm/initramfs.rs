@@ -13,13 +13,16 @@ use crate::{dist, elf, paths, process};
 /// Compiles `xtask/vm-init.rs` into a static binary, unless it is up to date.
 pub fn build_init(dir: &Path) -> Result<PathBuf> {
     let source = paths::root().join("xtask").join("vm-init.rs");
-    let included = paths::root().join("xtask").join("src").join("pipeline.rs");
+    let src = paths::root().join("xtask").join("src");
+    // The files it includes with #[path].
+    let included = [src.join("pipeline.rs"), src.join("two_hosts.rs")];
     let out = dir.join("init");
     let modified = |p: &Path| fs::metadata(p).and_then(|m| m.modified()).ok();
-    let fresh = match (modified(&out), modified(&source), modified(&included)) {
-        (Some(built), Some(a), Some(b)) => built > a && built > b,
-        _ => false,
-    };
+    let fresh = modified(&out).is_some_and(|built| {
+        std::iter::once(&source)
+            .chain(&included)
+            .all(|p| modified(p).is_some_and(|m| built > m))
+    });
     if !fresh {
         fs::create_dir_all(dir)?;
         let mut rustc = paths::rustc();

@@ -11,8 +11,9 @@ use anyhow::{bail, Context, Result};
 
 use crate::{elf, process};
 
-/// The modules the tutorial needs (veth pairs).
-const MODULES: [&str; 1] = ["veth"];
+/// The modules the tutorials need: veth pairs; for the one across two
+/// VMs (`vm --two`), VXLAN ends and the network card qemu gives each VM.
+const MODULES: [&str; 3] = ["veth", "vxlan", "e1000"];
 
 /// A kernel image and the modules the tutorial needs from it, dependencies
 /// first, uncompressed.
@@ -74,6 +75,7 @@ pub fn fetch(dir: &Path) -> Result<Kernel> {
         )?;
     }
     fs::write(fresh.join("version"), &version)?;
+    fs::write(fresh.join("wanted"), MODULES.join(" "))?;
     let _ = fs::remove_dir_all(&cache);
     fs::rename(&fresh, &cache)?;
     // The unpacked package is large (hundreds of MB); only the cache stays.
@@ -82,6 +84,11 @@ pub fn fetch(dir: &Path) -> Result<Kernel> {
 }
 
 fn cached(cache: &Path) -> Option<Kernel> {
+    // A cache made for fewer modules is fetched again.
+    let wanted = fs::read_to_string(cache.join("wanted")).ok()?;
+    if wanted != MODULES.join(" ") {
+        return None;
+    }
     let version = fs::read_to_string(cache.join("version")).ok()?;
     let image = cache.join("vmlinuz");
     if !image.is_file() {

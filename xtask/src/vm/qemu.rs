@@ -64,6 +64,21 @@ pub struct Machine<'a> {
     pub initramfs: &'a Path,
     /// How long the guest may take to give its verdict.
     pub timeout: Duration,
+    /// One of two VMs on one network (`vm --two`), or the only one.
+    pub peer: Option<Peer>,
+}
+
+/// One of two VMs joined by a qemu socket network: UDP datagrams between
+/// two ports of the host's loopback, each VM's card sending to the other's.
+#[derive(Debug, Clone, Copy)]
+pub struct Peer {
+    /// `A` or `B`: its part of the tutorial (`nstools.machine=` for its
+    /// /init) and the mark on its console lines.
+    pub name: &'static str,
+    pub mac: &'static str,
+    /// Where this VM's card listens, and where the other's does.
+    pub port: u16,
+    pub other_port: u16,
 }
 
 impl Machine<'_> {
@@ -106,13 +121,25 @@ impl Machine<'_> {
             Accel::Kvm => command.arg("-enable-kvm"),
             Accel::Tcg | Accel::Auto => command.args(["-accel", "tcg"]),
         };
+        let mut append = String::from("console=ttyS0 panic=-1 quiet");
+        if let Some(peer) = &self.peer {
+            append.push_str(&format!(" nstools.machine={}", peer.name));
+            command
+                .arg("-netdev")
+                .arg(format!(
+                    "socket,id=net0,udp=127.0.0.1:{},localaddr=127.0.0.1:{}",
+                    peer.other_port, peer.port
+                ))
+                .args(["-device", &format!("e1000,netdev=net0,mac={}", peer.mac)]);
+        }
         command
             .args(["-nographic", "-no-reboot", "-m", "256"])
             .arg("-kernel")
             .arg(self.kernel)
             .arg("-initrd")
             .arg(self.initramfs)
-            .args(["-append", "console=ttyS0 panic=-1 quiet"])
+            .arg("-append")
+            .arg(append)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
@@ -143,7 +170,7 @@ impl Machine<'_> {
             let left = deadline.saturating_sub(started.elapsed());
             match received.recv_timeout(left) {
                 Ok(line) => {
-                    println!("| {line}");
+                    println!("{}| {line}", self.peer.map_or("", |p| p.name));
                     said.push(line);
                 }
                 Err(mpsc::RecvTimeoutError::Disconnected) => break,
