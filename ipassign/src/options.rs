@@ -54,6 +54,10 @@ them.
             kinds: &[Complete::Device, Complete::Nothing],
         },
         Operands {
+            action: "delete",
+            kinds: &[Complete::Device, Complete::Nothing],
+        },
+        Operands {
             action: "list",
             kinds: &[Complete::Device],
         },

@@ -1,7 +1,7 @@
 //! `cargo xtask docs [--out DIR]`: what a system installs under `share/`
 //! beside the binaries, written from the tools' option tables: a man page
-//! per binary (section 8). `cargo xtask release` puts the same tree in
-//! every archive.
+//! per binary (section 8) and its completions for bash, zsh and fish.
+//! `cargo xtask release` puts the same tree in every archive.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -9,15 +9,17 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use crate::flags::{self, Args, Long, Subcommand};
-use crate::{commit, man, paths};
+use crate::{commit, completions, man, paths};
 
 pub const COMMAND: Subcommand = Subcommand {
     name: "docs",
     synopsis: "[--out DIR]",
     about: "\
-man pages (section 8) for every tool and nstools, from their option
-tables and the README, into DIR (target/share): man/man8/TOOL.8.
-Dated by the commit (or SOURCE_DATE_EPOCH).",
+man pages (section 8) and bash, zsh and fish completions for every
+tool and nstools, from their option tables and the README, into DIR
+(target/share): man/man8/, bash-completion/completions/,
+zsh/site-functions/, fish/vendor_completions.d/. Pages are dated by
+the commit (or SOURCE_DATE_EPOCH).",
     run: |args| {
         let out = parse(args)?;
         write(&out)?;
@@ -44,6 +46,7 @@ pub fn files(epoch: u64) -> Vec<(PathBuf, String)> {
     man::pages(&commit::date(epoch))
         .into_iter()
         .map(|(name, text)| (man8.join(name), text))
+        .chain(completions::files())
         .collect()
 }
 

@@ -6,6 +6,7 @@
 
 mod apt;
 mod commit;
+mod completions;
 mod elf;
 mod flags;
 mod man;

@@ -1,0 +1,64 @@
+//! The bash completion of one binary: the engine, the binary's table (and
+//! for nstools every tool's), and `complete -F`.
+
+use super::*;
+
+const ENGINE: &str = include_str!("engine.bash");
+
+pub fn script(name: &'static str) -> String {
+    let mut out =
+        format!("# bash completion for {name}, written by cargo xtask from its option table.\n\n");
+    out.push_str(ENGINE);
+    for table in tables_in(name) {
+        out.push_str(&self::table(tools::spec(table)));
+    }
+    if name == MULTICALL {
+        out.push_str(&format!(
+            "\n_nstools_tools='{}'\n\n\
+             # nstools TOOL ...: the rest as TOOL's own command line.\n\
+             _nstools_nstools() {{\n\
+            \x20   local -a words=(\"${{COMP_WORDS[@]}}\")\n\
+            \x20   local -i cword=$COMP_CWORD _nstools_shift=0\n\
+            \x20   if ((cword > 1)) && [[ \" $_nstools_tools \" == *\" ${{words[1]}} \"* ]]; then\n\
+            \x20       words=(\"${{words[@]:1}}\") cword+=-1 _nstools_shift=1\n\
+            \x20       _nstools_complete \"${{words[0]}}\"\n\
+            \x20   else\n\
+            \x20       _nstools_complete nstools\n\
+            \x20   fi\n\
+             }}\n",
+            tool_list()
+        ));
+    } else {
+        out.push_str(&format!(
+            "\n_nstools_{name}() {{\n\
+            \x20   local -a words=(\"${{COMP_WORDS[@]}}\")\n\
+            \x20   local -i cword=$COMP_CWORD _nstools_shift=0\n\
+            \x20   _nstools_complete {name}\n\
+             }}\n"
+        ));
+    }
+    out.push_str(&format!("complete -F _nstools_{name} {name}\n"));
+    out
+}
+
+/// `_nstools_table_NAME`: the binary's option table, as the engine reads it.
+fn table(spec: &Spec) -> String {
+    let all: Vec<String> = flags(spec).into_iter().flat_map(spellings).collect();
+    format!(
+        "\n_nstools_table_{}() {{\n\
+        \x20   flags='{}'\n\
+        \x20   valued='{}'\n\
+        \x20   optional='{}'\n\
+        \x20   actions='{}'\n\
+        \x20   operands='{}'\n\
+        \x20   options_first={}\n\
+         }}\n",
+        spec.name,
+        all.join(" "),
+        value_table(spec, false),
+        value_table(spec, true),
+        action_table(spec),
+        operand_table(spec),
+        u8::from(spec.options_first),
+    )
+}
