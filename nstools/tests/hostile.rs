@@ -4,19 +4,15 @@
 //! at this very moment. No tool hangs, follows a link out of `/run/netns`,
 //! or advises deleting a live namespace.
 
-use testkit::{command_or_skip, lab, Run};
+use testkit::command_or_skip;
 
 mod support;
-
-fn hostile(test: &str, script: &str) -> Option<Run> {
-    let dir = support::links(&format!("hostile-{test}"));
-    lab(test, dir.join("nsadd").to_str().unwrap(), script)
-}
+use support::lab;
 
 #[test]
 fn a_fifo_for_a_namespace_is_refused_not_waited_on() {
     // `timeout` only keeps a hang from stopping the test run.
-    let Some(r) = hostile(
+    let Some(r) = lab(
         "fifo",
         "ip netns add red && mkfifo /run/fifo /run/netns/f || exit 99
         for ns in /run/fifo f; do
@@ -53,7 +49,7 @@ fn a_fifo_for_a_namespace_is_refused_not_waited_on() {
 fn removal_never_follows_a_symlink_out_of_run_netns() {
     // `link` points at red, `elsewhere` at an unrelated mount: removing
     // them removes the links, and red and the mount stay.
-    let Some(r) = hostile(
+    let Some(r) = lab(
         "symlink",
         "ip netns add red && mkdir /run/m && mount -t tmpfs m /run/m || exit 99
         ln -s /run/netns/red /run/netns/link; ln -s /run/m /run/netns/elsewhere
@@ -77,7 +73,7 @@ fn removal_never_follows_a_symlink_out_of_run_netns() {
 
 #[test]
 fn a_directory_in_run_netns_gets_advice_that_works() {
-    let Some(r) = hostile(
+    let Some(r) = lab(
         "directory",
         "mkdir -p /run/netns/dir || exit 99
         nsadd -p dir; echo $?; nsadd -d dir; echo $?; nsadd -l; echo $?
@@ -93,7 +89,7 @@ fn a_directory_in_run_netns_gets_advice_that_works() {
 
 #[test]
 fn names_with_a_tab_or_newline_are_listed_escaped_and_removable() {
-    let Some(r) = hostile(
+    let Some(r) = lab(
         "odd_names",
         r#"ip netns add "$(printf 'a\tb')" && ip netns add "$(printf 'c\nd')" &&
         ip netns add 'e\f' || exit 99
@@ -140,7 +136,7 @@ fn a_namespace_ip_is_making_right_now_is_waited_for_not_called_stale() {
         ("nsexec blue ip netns identify", "blue\n"),
         ("nsadd -p blue", ""),
     ] {
-        let Some(r) = hostile("being_made", &while_ip_makes_blue(command)) else {
+        let Some(r) = lab("being_made", &while_ip_makes_blue(command)) else {
             return;
         };
         assert_eq!(

@@ -7,10 +7,10 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod support;
+use support::TOOLS;
+
 const NSTOOLS: &str = env!("CARGO_BIN_EXE_nstools");
-const TOOLS: [&str; 6] = [
-    "nsadd", "nsexec", "vethpair", "ipassign", "linkup", "nsping",
-];
 
 /// A fresh directory for `test` holding nstools (a hard link to the one
 /// cargo built: a copy just written could not be run while another test

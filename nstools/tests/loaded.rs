@@ -23,13 +23,9 @@ sh -c 'while :; do :; done' & spinner=$!
 trap 'kill $flapper $spinner' EXIT
 ";
 
+/// `script` in a lab of its own, under the load above.
 fn lab(test: &str, script: &str) -> Option<Run> {
-    let dir = support::links(&format!("loaded-{test}"));
-    testkit::lab(
-        test,
-        dir.join("linkup").to_str().unwrap(),
-        &format!("{LOAD}{script}"),
-    )
+    support::lab(test, &format!("{LOAD}{script}"))
 }
 
 #[test]

@@ -5,13 +5,10 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 mod support;
-use support::links;
+use support::{links, TOOLS};
 
 const NSTOOLS: &str = env!("CARGO_BIN_EXE_nstools");
 const VERSION: &str = env!("CARGO_PKG_VERSION");
-const TOOLS: [&str; 6] = [
-    "nsadd", "nsexec", "vethpair", "ipassign", "linkup", "nsping",
-];
 
 fn run(program: &Path, args: &[&str]) -> Output {
     Command::new(program).args(args).output().unwrap()

@@ -8,13 +8,8 @@ mod support;
 /// `script` in a lab of its own, through links to the multi-call binary,
 /// after red is made with veth-red (its peer veth-blue beside it).
 fn lab(test: &str, script: &str) -> Option<Run> {
-    let dir = support::links(&format!("races-{test}"));
     let setup = "ip netns add red && ip -n red link add veth-red type veth peer name veth-blue || exit 99\n";
-    testkit::lab(
-        test,
-        dir.join("ipassign").to_str().unwrap(),
-        &format!("{setup}{script}"),
-    )
+    support::lab(test, &format!("{setup}{script}"))
 }
 
 #[test]

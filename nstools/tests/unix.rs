@@ -18,10 +18,7 @@ use testkit::sandbox::isolate;
 use testkit::usable_or_skip;
 
 mod support;
-
-const TOOLS: [&str; 6] = [
-    "nsadd", "nsexec", "vethpair", "ipassign", "linkup", "nsping",
-];
+use support::TOOLS;
 
 /// The exit status each tool gives for a write error: nsexec's for its
 /// own failures; 1 for the others (nsping too, as iputils ping).
