@@ -147,15 +147,23 @@ pub fn query(rtnl: &mut Rtnl, request: &impl AsRef<[u8]>) -> Result<Option<Link>
 /// Every interface in the socket's namespace, in the kernel's order (one
 /// RTM_GETLINK dump, without counters).
 pub fn dump(rtnl: &mut Rtnl) -> Result<Vec<Link>, NetlinkError> {
+    let mut links = Vec::new();
+    dump_each(rtnl, |link, _| links.push(link))?;
+    Ok(links)
+}
+
+/// [`dump`], handing each link to `each` with its reply's payload, for
+/// the attributes [`Link`] leaves out.
+pub fn dump_each(rtnl: &mut Rtnl, mut each: impl FnMut(Link, &[u8])) -> Result<(), NetlinkError> {
     let mut request = Message::new(&ifinfomsg(0, 0, 0));
     request.put_u32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-    let mut links = Vec::new();
     rtnl.request(RTM_GETLINK, NLM_F_DUMP, &request, |reply| {
         if reply.kind == RTM_NEWLINK {
-            links.extend(Link::parse(reply.payload));
+            if let Some(link) = Link::parse(reply.payload) {
+                each(link, reply.payload);
+            }
         }
-    })?;
-    Ok(links)
+    })
 }
 
 /// The interface called `name` in the socket's namespace, if there is one.

@@ -41,7 +41,9 @@ when one is missing or not a veth, nothing is deleted.
 
 With -l, lists every veth end, one a line, sorted: its name, its
 operational state, its peer's name and the peer's namespace by name:
-the entry of /run/netns holding it, or - when beside it, or nsid:N.
+the entry of /run/netns holding it, or - when beside it, or nsid:N. A
+VXLAN end shows its remote address and its underlay namespace in their
+place, then vni:N and port:P (and local:ADDR).
 ",
     flags: &[
         NETNS.help(
@@ -92,7 +94,7 @@ the entry of /run/netns holding it, or - when beside it, or nsid:N.
         ),
         DELETE.help("delete the pairs (and VXLAN ends) NAME... are ends of"),
         FORCE.help("with -d: a NAME that does not exist is not an error"),
-        LIST.help("list the veth ends with their peer and its namespace"),
+        LIST.help("list the veth ends with their peer and its namespace, and the VXLAN ends"),
         JSON,
         ALL_NETNS,
     ],

@@ -16,10 +16,20 @@ use nscore::rtnl::{NetlinkError, Rtnl};
 use crate::list::Record;
 use crate::nsid::nsid_of;
 
-/// Names the namespaces of the peers elsewhere among `records` (all in the
-/// socket's namespace) by asking about each entry of `/run/netns`.
-pub fn by_scanning(rtnl: &mut Rtnl, records: &mut [Record]) -> Result<(), NetlinkError> {
-    let mut wanted: Vec<i32> = records.iter().filter_map(|r| r.nsid).collect();
+/// Names the namespaces of the peers elsewhere among those of `records`
+/// (all in the socket's namespace) that are `asked` and not yet placed,
+/// by asking about each entry of `/run/netns`.
+pub fn by_scanning(
+    rtnl: &mut Rtnl,
+    records: &mut [Record],
+    asked: impl Fn(&Record) -> bool,
+) -> Result<(), NetlinkError> {
+    let unplaced = |r: &&mut Record| r.peer_netns.is_none() && asked(r);
+    let mut wanted: Vec<i32> = records
+        .iter_mut()
+        .filter(unplaced)
+        .filter_map(|r| r.nsid)
+        .collect();
     wanted.sort_unstable();
     wanted.dedup();
     if wanted.is_empty() {
@@ -37,7 +47,11 @@ pub fn by_scanning(rtnl: &mut Rtnl, records: &mut [Record]) -> Result<(), Netlin
         };
         if let Some(at) = wanted.iter().position(|&w| w == id) {
             wanted.swap_remove(at);
-            for r in records.iter_mut().filter(|r| r.nsid == Some(id)) {
+            for r in records
+                .iter_mut()
+                .filter(unplaced)
+                .filter(|r| r.nsid == Some(id))
+            {
                 r.peer_netns = Some(name.as_bytes().to_vec());
             }
             if wanted.is_empty() {
@@ -107,6 +121,7 @@ mod tests {
             peer: Some(peer.into()),
             nsid: Some(0),
             peer_netns: None,
+            remote: None,
         }
     }
 

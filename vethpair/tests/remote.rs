@@ -182,7 +182,7 @@ fn a_remote_given_by_name_is_looked_up() {
 }
 
 #[test]
-fn a_wrong_vni_or_port_connects_nothing_and_says_nothing() {
+fn a_wrong_vni_or_port_connects_nothing_and_says_nothing_but_l_shows_it() {
     if !ping_or_skip("mismatch") {
         return;
     }
@@ -190,7 +190,7 @@ fn a_wrong_vni_or_port_connects_nothing_and_says_nothing() {
         "mismatch",
         VETHPAIR,
         &format!(
-            "{HOSTS}{VXLAN_OF}
+            "{HOSTS}
             ip netns add green
             vethpair -n red --underlay-netns ha --remote 192.168.7.2 --vni 42 vx-red
             vethpair -n blue --underlay-netns hb --remote 192.168.7.1 --vni 43 vx-blue
@@ -200,7 +200,7 @@ fn a_wrong_vni_or_port_connects_nothing_and_says_nothing() {
             ip -n green addr add 10.0.0.3/24 dev vx-green; ip -n green link set vx-green up
             ip netns exec red ping -c1 -W1 10.0.0.2 >/dev/null || echo wrong vni: no reply
             ip netns exec red ping -c1 -W1 10.0.0.3 >/dev/null || echo wrong port: no reply
-            vxlan_of red vx-red; vxlan_of blue vx-blue; vxlan_of green vx-green"
+            vethpair -n red -l; vethpair -n blue -l; vethpair -n green -l"
         ),
     ) else {
         return;
@@ -209,9 +209,53 @@ fn a_wrong_vni_or_port_connects_nothing_and_says_nothing() {
     assert_eq!(
         r.stdout,
         "created\nwrong vni: no reply\nwrong port: no reply\n\
-         mtu 1450 underlay ha vni 42 remote 192.168.7.2 port 4789\n\
-         mtu 1450 underlay hb vni 43 remote 192.168.7.1 port 4789\n\
-         mtu 1450 underlay hb vni 42 remote 192.168.7.1 port 4790\n"
+         vx-red UNKNOWN 192.168.7.2 ha vni:42 port:4789\n\
+         vx-blue UNKNOWN 192.168.7.1 hb vni:43 port:4789\n\
+         vx-green UNKNOWN 192.168.7.1 hb vni:42 port:4790\n"
+    );
+}
+
+#[test]
+fn remote_ends_are_listed_as_such_as_ip_shows_them() {
+    let Some(r) = lab(
+        "remote_list",
+        VETHPAIR,
+        &format!(
+            "{HOSTS}
+            vethpair -n red --underlay-netns ha --remote 192.168.7.2 --vni 42 vx-red
+            vethpair -n red --underlay-netns /proc/self/ns/net --remote 10.9.9.9 --vni 7 vx-far 2>&1 || true
+            ip link set lo up; ip route add 10.9.0.0/16 dev lo
+            vethpair -n red --underlay-netns /proc/self/ns/net --remote 10.9.9.9 --vni 7 vx-far
+            vethpair -n blue --underlay-netns hb --remote 192.168.7.1 --local 192.168.7.2 --port 5000 --vni 43 vx-blue
+            ip -n ha link add vx-ip type vxlan id 45 remote 192.168.7.2 dstport 4789
+            ip -n red -d -o link show vx-red | grep -o 'link-netns ha .*vxlan id 42 remote 192.168.7.2 .*dstport 4789' >/dev/null && echo ip agrees
+            vethpair -n red -l; vethpair -n ha -l
+            echo; vethpair -A -l
+            echo; vethpair -n blue -l --json"
+        ),
+    ) else {
+        return;
+    };
+    assert_eq!((r.code, r.stderr.as_str()), (0, ""), "{r:?}");
+    assert_eq!(
+        r.stdout,
+        "vethpair: 10.9.9.9: no route in namespace \"/proc/self/ns/net\": Network is unreachable\n\
+         ip agrees\n\
+         vx-far DOWN 10.9.9.9 nsid:1 vni:7 port:4789\n\
+         vx-red DOWN 192.168.7.2 ha vni:42 port:4789\n\
+         ua UP ub hb\n\
+         vx-ip DOWN 192.168.7.2 - vni:45 port:4789\n\
+         \n\
+         blue vx-blue DOWN 192.168.7.1 hb vni:43 port:5000 local:192.168.7.2\n\
+         ha ua UP ub hb\n\
+         ha vx-ip DOWN 192.168.7.2 - vni:45 port:4789\n\
+         hb ub UP ua ha\n\
+         red vx-far DOWN 10.9.9.9 nsid:1 vni:7 port:4789\n\
+         red vx-red DOWN 192.168.7.2 ha vni:42 port:4789\n\
+         \n\
+         [{\"ifname\":\"vx-blue\",\"operstate\":\"DOWN\",\"link_netnsid\":0,\
+         \"remote\":\"192.168.7.1\",\"vni\":43,\"port\":5000,\"local\":\"192.168.7.2\",\
+         \"underlay_netns\":\"hb\"}]\n"
     );
 }
 
