@@ -485,3 +485,21 @@ fn bad_input_exits_2_with_one_line() {
     }
     assert_eq!(err.lines().count(), 5, "{err}");
 }
+
+/// Without kernel receive times (SO_TIMESTAMPNS refused, as qemu-user
+/// refuses it, where the aarch64 binaries are tried), replies are timed
+/// when read: nsping runs here under qemu-user for this machine.
+#[test]
+fn replies_without_kernel_timestamps() {
+    let test = "replies_without_kernel_timestamps";
+    let qemu = format!("qemu-{}-static", std::env::consts::ARCH);
+    if !usable_or_skip(test) || !testkit::command_or_skip(test, &qemu, "qemu-user-static") {
+        return;
+    }
+    let (out, err, code) = lab(&format!(
+        "{qemu} \"$(command -v nsping)\" -n red -c 2 -i 0.2 10.0.0.2"
+    ));
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("2 packets transmitted, 2 received"), "{out}");
+    assert_eq!(err, "");
+}

@@ -3,7 +3,8 @@
 //! static binaries within their size goals, their Unix citizenship (pipes,
 //! signals, exec, error texts: `nstools/tests/unix.rs` run on them), the
 //! end-to-end lab (single binaries and multi-call, and across two
-//! machines), the examples, the
+//! machines), the aarch64 binaries under qemu-user (sizes, the lab, the
+//! bad-input suite), the examples, the
 //! tutorial in a chroot with only the tools and in a VM booting Debian's
 //! kernel (and across two such VMs), and a short pass of every fuzz target.
 
@@ -15,15 +16,16 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 
 use crate::flags::Subcommand;
-use crate::tools::Layout;
-use crate::{chroot, dist, e2e, examples, fuzz, paths, vm};
+use crate::tools::{self, Layout};
+use crate::{chroot, dist, e2e, emulate, examples, fuzz, paths, vm};
 
 pub const COMMAND: Subcommand = Subcommand {
     name: "ci",
     synopsis: "",
     about: "\
 what CI runs: fmt --check, clippy -D warnings, test,
-dist --check-size, e2e, e2e --two-hosts, e2e --multicall, examples,
+dist --check-size, e2e, e2e --two-hosts, e2e --multicall, the same
+for aarch64 under qemu-user with the bad-input suite, examples,
 chroot, chroot --multicall, vm --accel tcg, vm --two --accel tcg,
 fuzz --seconds 15.",
     run: |args| {
@@ -63,6 +65,36 @@ fn cargo_test(counts: &Cell<(u64, u64)>) -> Result<()> {
     let status = child.wait()?;
     if !status.success() {
         bail!("cargo test ({status})");
+    }
+    Ok(())
+}
+
+/// The aarch64 binaries, built with rust-lld, within their size goals, and
+/// run under qemu-user: the tutorial (single and multi-call), and the
+/// bad-input suite through links to aarch64's nstools.
+fn aarch64() -> Result<()> {
+    let dist = dist::run(&dist::Options {
+        target: Some(dist::AARCH64),
+        check_size: true,
+        ..dist::Options::default()
+    })?;
+    for multicall in [false, true] {
+        e2e::run(&e2e::Options {
+            target: Some(dist::AARCH64),
+            multicall,
+            ..e2e::Options::default()
+        })?;
+    }
+    let nstools = emulate::wrapped(&dist, Layout::Multicall)?.join(tools::MULTICALL);
+    let status = paths::cargo()
+        .args(["test", "-p", "nstools", "--test", "bad_input"])
+        .env("NSTOOLS_MULTICALL", &nstools)
+        .status()?;
+    if !status.success() {
+        bail!(
+            "NSTOOLS_MULTICALL={} cargo test -p nstools --test bad_input ({status})",
+            nstools.display()
+        );
     }
     Ok(())
 }
@@ -136,6 +168,10 @@ pub fn run() -> Result<()> {
                     ..e2e::Options::default()
                 })
             }),
+        ),
+        (
+            "aarch64 under qemu-user: dist --check-size, e2e, e2e --multicall, bad input",
+            Box::new(aarch64),
         ),
         ("examples", Box::new(examples::run)),
         ("chroot", Box::new(|| chroot::check(Layout::Separate))),

@@ -8,6 +8,7 @@ mod apt;
 mod commit;
 mod completions;
 mod elf;
+mod emulate;
 mod flags;
 mod man;
 mod paths;

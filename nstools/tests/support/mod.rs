@@ -12,9 +12,15 @@ pub const TOOLS: [&str; 6] = [
 ];
 
 /// A fresh directory for `test` holding `ln -s nstools TOOL` for every
-/// tool, as in a minimal VM.
+/// tool, as in a minimal VM. `NSTOOLS_MULTICALL=PATH` names another
+/// nstools to link to: a shipped one, or one for another architecture
+/// (`cargo xtask ci` runs the bad-input suite so with aarch64's, whose
+/// nstools is a script running it under qemu-user).
 pub fn links(test: &str) -> PathBuf {
-    links_to(test, Path::new(env!("CARGO_BIN_EXE_nstools")))
+    match std::env::var_os("NSTOOLS_MULTICALL") {
+        Some(nstools) => links_to(test, Path::new(&nstools)),
+        None => links_to(test, Path::new(env!("CARGO_BIN_EXE_nstools"))),
+    }
 }
 
 /// As [`links`], to the multi-call binary `nstools` (e.g. a shipped one).

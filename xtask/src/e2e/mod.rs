@@ -17,14 +17,15 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Result};
 use testkit::sandbox;
 
-use crate::dist;
+use crate::tools::Layout;
+use crate::{dist, emulate};
 use crate::flags::{self, usage, Args, Long, Subcommand};
 use crate::reexec::{self, Interrupted};
 use lab::Lab;
 
 pub const COMMAND: Subcommand = Subcommand {
     name: "e2e",
-    synopsis: "[--host] [--keep] [--two-hosts] [--multicall | --bin DIR]",
+    synopsis: "[--host] [--keep] [--two-hosts] [--target TRIPLE] [--multicall | --bin DIR]",
     about: "\
 dist, then the red/blue tutorial with the built binaries, every step
 printed and checked, torn down at the end or on failure. Runs in a
@@ -32,8 +33,9 @@ private sandbox (no root needed) unless --host: on this host, as
 root; --keep leaves the lab up there. --two-hosts: the tutorial
 across two machines (README), red on machine A and blue on B, the
 machines two namespaces of the sandbox on one underlay veth.
---multicall runs it through links to nstools. --bin DIR uses the
-tools installed in DIR instead of building them.",
+--multicall runs it through links to nstools. --target TRIPLE
+builds for that target (dist --target); aarch64 runs under qemu-user.
+--bin DIR uses the tools installed in DIR instead of building them.",
     run: |args| run(&parse(args)?),
     helpers: &[lab::COMMAND],
 };
@@ -50,6 +52,8 @@ pub struct Options {
     pub two_hosts: bool,
     /// Tools already installed here: no build, e.g. a copy in a VM.
     pub bin: Option<PathBuf>,
+    /// Build for this target (run under qemu-user when not this machine's).
+    pub target: Option<&'static str>,
 }
 
 fn parse(args: &mut Args) -> Result<Options> {
@@ -61,6 +65,9 @@ fn parse(args: &mut Args) -> Result<Options> {
             Long("multicall") => options.multicall = true,
             Long("two-hosts") => options.two_hosts = true,
             Long("bin") => options.bin = Some(args.path("a directory")?),
+            Long("target") => {
+                options.target = Some(args.choice(&dist::TARGETS.map(|t| (t, t)))?)
+            }
             arg => return Err(flags::unexpected(arg)),
         }
     }
@@ -74,9 +81,9 @@ fn parse(args: &mut Args) -> Result<Options> {
             "--two-hosts runs in the sandbox, whose namespaces play the two machines",
         ));
     }
-    if options.bin.is_some() && options.multicall {
+    if options.bin.is_some() && (options.multicall || options.target.is_some()) {
         return Err(usage(
-            "--bin takes the tools as they are there; --multicall builds links",
+            "--bin takes the tools as they are there; --multicall and --target build them",
         ));
     }
     Ok(options)
@@ -108,16 +115,7 @@ pub fn run(options: &Options) -> Result<()> {
     }
     let bin = match &options.bin {
         Some(dir) => dir.clone(),
-        None => {
-            let dist = dist::run(&dist::Options::default())?;
-            if options.multicall {
-                let dir = dist.dir.join("multicall");
-                dist::install_links(&dist, &dir)?;
-                dir
-            } else {
-                dist.dir.clone()
-            }
-        }
+        None => built(options)?,
     };
     println!(
         "e2e: the red/blue tutorial{} {}, with {} in {}",
@@ -200,6 +198,36 @@ fn identities() -> Vec<Identity> {
         .collect()
 }
 
+/// dist for the target asked for, in the layout asked for: for another
+/// architecture, scripts that run the binaries under qemu-user.
+fn built(options: &Options) -> Result<PathBuf> {
+    let dist = dist::run(&dist::Options {
+        target: options.target,
+        ..dist::Options::default()
+    })?;
+    let layout = match options.multicall {
+        true => Layout::Multicall,
+        false => Layout::Separate,
+    };
+    if emulate::needed(&dist.target) {
+        let dir = emulate::wrapped(&dist, layout)?;
+        println!(
+            "e2e: {} runs under qemu-user: {}",
+            dist.target.triple,
+            dir.display()
+        );
+        return Ok(dir);
+    }
+    Ok(match layout {
+        Layout::Multicall => {
+            let dir = dist.dir.join("multicall");
+            dist::install_links(&dist, &dir)?;
+            dir
+        }
+        Layout::Separate => dist.dir.clone(),
+    })
+}
+
 /// Which of the lab's namespaces exist in `/run/netns`.
 fn lab_namespaces() -> Vec<&'static str> {
     NAMESPACES
@@ -227,9 +255,13 @@ mod tests {
         assert!(o.two_hosts && o.multicall && !o.host);
         let o = flags::parse(parse, &["--bin", "/usr/local/bin"]).unwrap();
         assert_eq!(o.bin.as_deref(), Some(Path::new("/usr/local/bin")));
+        let o = flags::parse(parse, &["--target", dist::AARCH64, "--multicall"]).unwrap();
+        assert_eq!(o.target, Some(dist::AARCH64));
         for bad in [
             &["--bin"][..],
             &["--bin", "x", "--multicall"],
+            &["--bin", "x", "--target", dist::AARCH64],
+            &["--target", "mips"],
             &["--keep"],
             &["--hots"],
             &["--two-hosts", "--host"],

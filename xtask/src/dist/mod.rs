@@ -1,38 +1,44 @@
 //! `cargo xtask dist`: static release builds of every tool and of the
-//! multi-call binary into `target/dist`, checked static, with a size table.
+//! multi-call binary into `target/dist` (for another target than x86_64,
+//! `target/dist/TRIPLE`), checked static, with a size table.
+
+mod target;
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 
-use crate::flags::{self, Args, Long, Subcommand};
+use crate::flags::{self, usage, Args, Long, Subcommand};
 use crate::tools::{self, MULTICALL, TOOLS};
 use crate::{elf, paths};
+pub use target::{Target, AARCH64, MUSL, TARGETS};
 
 pub const COMMAND: Subcommand = Subcommand {
     name: "dist",
-    synopsis: "[--links DIR] [--crt-static] [--check-size]",
+    synopsis: "[--target TRIPLE] [--links DIR] [--crt-static] [--check-size]",
     about: "\
 static release builds of every tool and of the multi-call binary
 (nstools) for x86_64-unknown-linux-musl into target/dist; checks
-they are static and prints their sizes. --links DIR puts nstools and
-a link to it for every tool in DIR. --crt-static builds static glibc
-binaries instead of musl ones. --check-size fails when a binary is
-over its goal (512 KiB a tool, 768 KiB nstools).",
+they are static and prints their sizes. --target
+aarch64-unknown-linux-musl builds for aarch64 instead, into
+target/dist/aarch64-unknown-linux-musl (linked by rust-lld: no C
+cross toolchain). --links DIR puts nstools and a link to it for
+every tool in DIR. --crt-static builds static glibc binaries
+instead of musl ones. --check-size fails when a binary is over its
+goal (512 KiB a tool, 768 KiB nstools).",
     run: |args| run(&parse(args)?).map(drop),
     helpers: &[],
 };
 
-/// The target the tools ship for.
-pub const MUSL: &str = "x86_64-unknown-linux-musl";
 /// Size goals, in KiB.
 const TOOL_GOAL_KIB: u64 = 512;
 const MULTICALL_GOAL_KIB: u64 = 768;
 
 #[derive(Debug, Default)]
 pub struct Options {
+    /// One of [`TARGETS`]; x86_64 musl when not given.
+    pub target: Option<&'static str>,
     /// Install links to the multi-call binary, one per tool, here.
     pub links: Option<PathBuf>,
     /// Build for the host's glibc with `+crt-static` instead of musl.
@@ -45,11 +51,15 @@ fn parse(args: &mut Args) -> Result<Options> {
     let mut options = Options::default();
     while let Some(arg) = args.next()? {
         match arg {
+            Long("target") => options.target = Some(args.choice(&TARGETS.map(|t| (t, t)))?),
             Long("links") => options.links = Some(args.path("a directory")?),
             Long("crt-static") => options.crt_static = true,
             Long("check-size") => options.check_size = true,
             arg => return Err(flags::unexpected(arg)),
         }
+    }
+    if options.crt_static && options.target.is_some() {
+        return Err(usage("--crt-static builds for this machine's glibc, not a --target"));
     }
     Ok(options)
 }
@@ -57,6 +67,7 @@ fn parse(args: &mut Args) -> Result<Options> {
 /// What `dist` made.
 pub struct Dist {
     pub dir: PathBuf,
+    pub target: Target,
 }
 
 impl Dist {
@@ -67,12 +78,12 @@ impl Dist {
 
 pub fn run(options: &Options) -> Result<Dist> {
     let target = match options.crt_static {
-        true => glibc_fallback("asked for with --crt-static")?,
-        false => musl_or_fallback()?,
+        true => target::glibc_fallback("asked for with --crt-static")?,
+        false => target::musl(options.target.unwrap_or(MUSL))?,
     };
     build(&target)?;
     let built = paths::target_dir().join(&target.triple).join("release");
-    let dir = paths::dist_dir();
+    let dir = dir_for(&target.triple);
     fs::create_dir_all(&dir).with_context(|| format!("{}", dir.display()))?;
     let mut sizes = Vec::new();
     for name in tools::binaries() {
@@ -103,7 +114,7 @@ pub fn run(options: &Options) -> Result<Dist> {
             over[0]
         );
     }
-    let dist = Dist { dir };
+    let dist = Dist { dir, target };
     if let Some(links) = &options.links {
         install_links(&dist, links)?;
         println!(
@@ -114,93 +125,32 @@ pub fn run(options: &Options) -> Result<Dist> {
     Ok(dist)
 }
 
-/// The target to build for, and how it is made static.
-struct Target {
-    triple: String,
-    rustflags: Option<&'static str>,
-}
-
-impl Target {
-    fn describe(&self) -> String {
-        match self.rustflags {
-            None => format!("static {}", self.triple),
-            Some(flags) => format!("{}, RUSTFLAGS={flags}", self.triple),
-        }
-    }
-}
-
-fn musl_or_fallback() -> Result<Target> {
-    let musl = Target {
-        triple: MUSL.into(),
-        rustflags: None,
-    };
-    if has_std_for(MUSL) {
-        return Ok(musl);
-    }
-    println!("dist: the {MUSL} target is not installed; + rustup target add {MUSL}");
-    let added = Command::new("rustup")
-        .args(["target", "add", MUSL])
-        .status()
-        .is_ok_and(|s| s.success());
-    if added && has_std_for(MUSL) {
-        return Ok(musl);
-    }
-    glibc_fallback(&format!("cannot install the {MUSL} target with rustup"))
-}
-
-fn glibc_fallback(why: &str) -> Result<Target> {
-    let triple = host_triple()?;
-    let flags = "-C target-feature=+crt-static";
-    eprintln!("**********************************************************************");
-    eprintln!("dist: WARNING: {why}.");
-    eprintln!("dist: WARNING: building static glibc binaries instead ({triple}, {flags}).");
-    eprintln!("dist: WARNING: glibc does not support static linking well (NSS, dlopen),");
-    eprintln!("dist: WARNING: and the binaries are larger. Ship the musl build.");
-    eprintln!("**********************************************************************");
-    Ok(Target {
-        triple,
-        rustflags: Some(flags),
-    })
-}
-
-/// Whether rustc has a standard library for `triple`.
-fn has_std_for(triple: &str) -> bool {
-    let Ok(out) = paths::rustc()
-        .args(["--print", "target-libdir", "--target", triple])
-        .output()
-    else {
-        return false;
-    };
-    let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
-    out.status.success()
-        && fs::read_dir(dir).is_ok_and(|entries| {
-            entries
-                .flatten()
-                .any(|e| e.file_name().to_string_lossy().starts_with("libstd-"))
-        })
-}
-
-fn host_triple() -> Result<String> {
-    let out = paths::rustc().arg("-vV").output().context("rustc -vV")?;
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .find_map(|l| l.strip_prefix("host: "))
-        .map(str::to_string)
-        .context("rustc -vV names no host")
-}
-
 fn build(target: &Target) -> Result<()> {
     let mut cargo = paths::cargo();
     cargo.args(["build", "--release", "--bins", "--target", &target.triple]);
     for name in tools::binaries() {
         cargo.args(["--package", name]);
     }
-    if let Some(flags) = target.rustflags {
+    // No build path in the binaries (panic locations name source files):
+    // a commit builds the same bytes wherever it is checked out.
+    let remap = remaps().join(" ");
+    match (target.rustflags, std::env::var("RUSTFLAGS")) {
+        (None, Err(_)) => {
+            // Beside the flags .cargo/config.toml gives the target: a
+            // RUSTFLAGS variable would replace those.
+            let flags: Vec<String> = remaps().iter().map(|r| format!("'{r}'")).collect();
+            cargo.arg("--config").arg(format!(
+                "target.{}.rustflags=[{}]",
+                target.triple,
+                flags.join(", ")
+            ));
+        }
         // An explicit --target keeps these flags off build scripts.
-        let mut all = std::env::var("RUSTFLAGS").unwrap_or_default();
-        all.push(' ');
-        all.push_str(flags);
-        cargo.env("RUSTFLAGS", all.trim());
+        (flags, given) => {
+            let given = given.unwrap_or_default();
+            let all = [given.as_str(), flags.unwrap_or_default(), &remap];
+            cargo.env("RUSTFLAGS", all.join(" ").trim());
+        }
     }
     println!("dist: + cargo build --release --target {}", target.triple);
     let status = cargo.status().context("running cargo")?;
@@ -208,6 +158,28 @@ fn build(target: &Target) -> Result<()> {
         bail!("cargo build failed ({status})");
     }
     Ok(())
+}
+
+/// `--remap-path-prefix` for the workspace and cargo's home (where the
+/// dependencies' sources are).
+fn remaps() -> Vec<String> {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")));
+    let mut remaps = vec![format!("--remap-path-prefix={}=nstools", paths::root().display())];
+    if let Some(home) = home {
+        remaps.push(format!("--remap-path-prefix={}=cargo", home.display()));
+    }
+    remaps
+}
+
+/// Where the binaries for `triple` go: `target/dist`, or for another
+/// target than x86_64 musl, `target/dist/TRIPLE`.
+pub fn dir_for(triple: &str) -> PathBuf {
+    match triple {
+        MUSL => paths::dist_dir(),
+        other => paths::dist_dir().join(other),
+    }
 }
 
 fn goal_kib(name: &str) -> u64 {
@@ -297,8 +269,12 @@ mod tests {
         let o = flags::parse(parse, &["--links=bin", "--crt-static", "--check-size"]).unwrap();
         assert_eq!(o.links, Some(PathBuf::from("bin")));
         assert!(o.crt_static && o.check_size);
+        let o = flags::parse(parse, &["--target", AARCH64]).unwrap();
+        assert_eq!(o.target, Some(AARCH64));
         for bad in [
-            &["--links"][..],
+            &["--target", "riscv64gc-unknown-linux-musl"][..],
+            &["--target", AARCH64, "--crt-static"],
+            &["--links"],
             &["--links="],
             &["--links", ""],
             &["--bogus"],
@@ -337,14 +313,6 @@ mod tests {
         assert_eq!(lines[4], "dist: WARNING: over the size goal: nsping");
     }
 
-    #[test]
-    fn the_musl_std_is_found_and_a_missing_one_is_not() {
-        // CI installs the target (rustup target add x86_64-unknown-linux-musl).
-        assert!(has_std_for(MUSL));
-        assert!(!has_std_for("x86_64-unknown-linux-nonexistent"));
-        assert!(host_triple().unwrap().contains('-'));
-    }
-
     /// A scratch directory with a `dist` holding a stand-in nstools, and
     /// the `bin` to put links in.
     fn scratch(test: &str) -> (PathBuf, Dist, PathBuf) {
@@ -354,6 +322,10 @@ mod tests {
         fs::write(dir.join("dist").join(MULTICALL), b"multicall").unwrap();
         let dist = Dist {
             dir: dir.join("dist"),
+            target: Target {
+                triple: MUSL.into(),
+                rustflags: None,
+            },
         };
         let bin = dir.join("bin");
         (dir, dist, bin)
