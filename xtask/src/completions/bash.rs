@@ -6,12 +6,7 @@ use super::*;
 const ENGINE: &str = include_str!("engine.bash");
 
 pub fn script(name: &'static str) -> String {
-    let mut out =
-        format!("# bash completion for {name}, written by cargo xtask from its option table.\n\n");
-    out.push_str(ENGINE);
-    for table in tables_in(name) {
-        out.push_str(&self::table(tools::spec(table)));
-    }
+    let mut out = start("", "bash", name, ENGINE, table);
     if name == MULTICALL {
         out.push_str(&format!(
             "\n_nstools_tools='{}'\n\n\

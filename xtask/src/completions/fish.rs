@@ -19,9 +19,8 @@ const OPERANDS: &[(&str, &str)] = &[
 ];
 
 pub fn script(name: &'static str) -> String {
-    let mut out =
-        format!("# fish completion for {name}, written by cargo xtask from its option table.\n\n");
-    out.push_str(ENGINE);
+    // Its tables go with the options they declare, below.
+    let mut out = start("", "fish", name, ENGINE, |_| String::new());
     out.push_str(&format!("\nset -g __nstools_tools {}\n", tool_list()));
     out.push_str(&format!("\ncomplete -c {name} -f\n"));
     for table in tables_in(name) {

@@ -38,6 +38,26 @@ pub fn files() -> Vec<(PathBuf, String)> {
     files
 }
 
+/// The start of a binary's file for one shell: `first` (zsh's `#compdef`),
+/// a comment, the shell's engine, and the table of each binary the file
+/// completes, as `table` writes it.
+fn start(
+    first: &str,
+    shell: &str,
+    name: &'static str,
+    engine: &str,
+    table: fn(&Spec) -> String,
+) -> String {
+    let mut out = format!(
+        "{first}# {shell} completion for {name}, written by cargo xtask from its option table.\n\n"
+    );
+    out.push_str(engine);
+    for binary in tables_in(name) {
+        out.push_str(&table(tools::spec(binary)));
+    }
+    out
+}
+
 /// The binaries whose tables a binary's file holds: nstools completes
 /// every tool after it (`nstools nsadd -d ...`).
 fn tables_in(name: &'static str) -> Vec<&'static str> {

@@ -89,11 +89,22 @@ fn quoted(text: &str) -> String {
     format!("'{}'", text.replace('\'', r"'\''"))
 }
 
-/// The candidates bash offers for each case, with `prelude` run first.
-/// As bash would: the words (split at = too), the function that
-/// `complete -p` names, called with the command, the word, the one before.
-fn bash_candidates(test: &str, prelude: &str) -> String {
+/// Writes the files, runs what `script` makes of their directory in the
+/// lab, and compares what it printed with the cases; skipped where there
+/// is no sandbox or no `shell`.
+fn try_shell(test: &str, shell: &str, script: impl Fn(&Path) -> String) {
+    if !usable_or_skip(test) || !command_or_skip(test, shell, shell) {
+        return;
+    }
     let dir = written(test);
+    compare(shell, &in_lab(test, &script(&dir)));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// bash, completing each case as bash would: the words (split at = too),
+/// the function that `complete -p` names, called with the command, the
+/// word and the one before; `prelude` first.
+fn bash_script(dir: &Path, prelude: &str) -> String {
     let mut script = format!(
         "exec bash --norc --noprofile -s <<'END'
 {prelude}
@@ -118,18 +129,14 @@ candidates() {{
         script.push_str(&format!("candidates {}\n", quoted(line)));
     }
     script.push_str("END\n");
-    let out = in_lab(test, &script);
-    let _ = std::fs::remove_dir_all(dir);
-    out
+    script
 }
 
 #[test]
 fn bash_offers_what_fits_where_the_cursor_is() {
-    let test = "bash_offers_what_fits_where_the_cursor_is";
-    if !usable_or_skip(test) || !command_or_skip(test, "bash", "bash") {
-        return;
-    }
-    compare("bash", &bash_candidates(test, ""));
+    try_shell("bash_offers_what_fits_where_the_cursor_is", "bash", |dir| {
+        bash_script(dir, "")
+    });
 }
 
 /// Interfaces come from `linkup -n NS -l`, the tools' own listing, where
@@ -139,19 +146,18 @@ fn bash_offers_what_fits_where_the_cursor_is() {
 fn bash_lists_interfaces_with_linkup() {
     let test = "bash_lists_interfaces_with_linkup";
     let built = crate::paths::target_dir().join("debug");
-    let found = built.join("linkup").is_file()
-        || testkit::skip(
+    if !built.join("linkup").is_file() {
+        testkit::skip(
             test,
             "no linkup in target/debug (run the workspace's cargo test)",
         );
-    if !found || !usable_or_skip(test) || !command_or_skip(test, "bash", "bash") {
         return;
     }
     let prelude = format!(
         "PATH={}:$PATH\nip() {{ echo 'ip was asked' >&2; return 1; }}",
         built.display()
     );
-    compare("bash with linkup", &bash_candidates(test, &prelude));
+    try_shell(test, "bash", |dir| bash_script(dir, &prelude));
 }
 
 #[test]
@@ -193,44 +199,34 @@ zpty -d z
 
 #[test]
 fn zsh_offers_what_fits_where_the_cursor_is() {
-    let test = "zsh_offers_what_fits_where_the_cursor_is";
-    if !usable_or_skip(test) || !command_or_skip(test, "zsh", "zsh") {
-        return;
-    }
-    let dir = written("zsh");
-    let mut script = format!(
-        "cat > /run/typist <<'END'\n{ZSH_TYPIST}END\nzsh -f /run/typist {}",
-        dir.join("zsh/site-functions").display()
-    );
-    for (line, _) in CASES {
-        script.push_str(&format!(" {}", quoted(line)));
-    }
-    script.push('\n');
-    compare("zsh", &in_lab(test, &script));
-    let _ = std::fs::remove_dir_all(dir);
+    try_shell("zsh_offers_what_fits_where_the_cursor_is", "zsh", |dir| {
+        let mut script = format!(
+            "cat > /run/typist <<'END'\n{ZSH_TYPIST}END\nzsh -f /run/typist {}",
+            dir.join("zsh/site-functions").display()
+        );
+        for (line, _) in CASES {
+            script.push_str(&format!(" {}", quoted(line)));
+        }
+        script + "\n"
+    });
 }
 
+/// fish answers `complete -C LINE` as it would at Tab: whole words
+/// (`--netns=red`), each with its help after a tab.
 #[test]
 fn fish_offers_what_fits_where_the_cursor_is() {
-    let test = "fish_offers_what_fits_where_the_cursor_is";
-    if !usable_or_skip(test) || !command_or_skip(test, "fish", "fish") {
-        return;
-    }
-    let dir = written("fish");
-    // `complete -C` is what fish asks at Tab; it gives whole words
-    // (`--netns=red`) with their help after a tab.
-    let mut script = format!(
-        "cat > /run/cases.fish <<'END'\nfor file in {}/*.fish; source $file; end\n",
-        dir.join("fish/vendor_completions.d").display()
-    );
-    for (line, _) in CASES {
-        script.push_str(&format!(
-            "echo (complete -C {} | string replace -r '\\t.*' '' \
-             | string replace -r '^--[a-z-]+=' '' | sort)\n",
-            fish_quoted(line)
-        ));
-    }
-    script.push_str("END\nfish --no-config /run/cases.fish\n");
-    compare("fish", &in_lab(test, &script));
-    let _ = std::fs::remove_dir_all(dir);
+    try_shell("fish_offers_what_fits_where_the_cursor_is", "fish", |dir| {
+        let mut script = format!(
+            "cat > /run/cases.fish <<'END'\nfor file in {}/*.fish; source $file; end\n",
+            dir.join("fish/vendor_completions.d").display()
+        );
+        for (line, _) in CASES {
+            script.push_str(&format!(
+                "echo (complete -C {} | string replace -r '\\t.*' '' \
+                 | string replace -r '^--[a-z-]+=' '' | sort)\n",
+                fish_quoted(line)
+            ));
+        }
+        script + "END\nfish --no-config /run/cases.fish\n"
+    });
 }
