@@ -259,7 +259,7 @@ pub fn summary(out: &mut Vec<u8>, s: &Stats, run: &Run) {
     if s.errors > 0 {
         let _ = write!(out, ", +{} errors", s.errors);
     }
-    if let Some(loss) = s.loss_percent() {
+    if let Some(loss) = s.counts().loss_percent() {
         let ms = run.elapsed.as_secs() * 1000
             + u64::from((run.elapsed.subsec_nanos() + 500_000) / 1_000_000);
         let _ = write!(out, ", {}% packet loss, time {ms}ms", percent_g(loss));

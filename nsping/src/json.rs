@@ -9,7 +9,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::addr::Addr;
 use crate::output::Reply;
-use crate::stats::Stats;
+use crate::stats::Counts;
 
 /// A JSON string literal (escaped as every tool's JSON is: nscore::json).
 pub fn string(out: &mut Vec<u8>, s: &str) {
@@ -85,7 +85,7 @@ pub struct Context<'a> {
     pub socket: &'a str,
 }
 
-pub fn summary(out: &mut Vec<u8>, c: &Context, s: &Stats, elapsed_ns: u64, exit: u8) {
+pub fn summary(out: &mut Vec<u8>, c: &Context, s: &Counts, elapsed_ns: u64, exit: u8) {
     out.extend_from_slice(b"{\"type\":\"summary\",\"host\":");
     string(out, c.host);
     let _ = write!(out, ",\"address\":\"{}\",\"netns\":", c.address);
@@ -103,7 +103,7 @@ pub fn summary(out: &mut Vec<u8>, c: &Context, s: &Stats, elapsed_ns: u64, exit:
         None => write!(out, "null"),
     };
     let _ = write!(out, ",\"elapsed_ns\":{elapsed_ns}");
-    let _ = match s.rtt_nanos() {
+    let _ = match s.rtt.summary() {
         Some(r) => write!(
             out,
             ",\"rtt_min_ns\":{},\"rtt_avg_ns\":{},\"rtt_max_ns\":{},\"rtt_mdev_ns\":{}",
@@ -182,19 +182,19 @@ mod tests {
             netns: Some("red"),
             socket: "raw",
         };
-        let mut s = Stats::default();
+        let mut s = crate::stats::Stats::default();
         s.sent();
         s.sent();
         s.reply(1, 1000);
         assert_eq!(
-            text(|o| summary(o, &c, &s, 5, 0)),
+            text(|o| summary(o, &c, &s.counts(), 5, 0)),
             "{\"type\":\"summary\",\"host\":\"blue\",\"address\":\"10.0.0.2\",\"netns\":\"red\",\
              \"socket\":\"raw\",\"transmitted\":2,\"received\":1,\"duplicates\":0,\"errors\":0,\
              \"loss_percent\":50,\"elapsed_ns\":5,\"rtt_min_ns\":1000,\"rtt_avg_ns\":1000,\
              \"rtt_max_ns\":1000,\"rtt_mdev_ns\":0,\"exit\":0}\n"
         );
         let none = Context { netns: None, ..c };
-        let t = text(|o| summary(o, &none, &Stats::default(), 0, 1));
+        let t = text(|o| summary(o, &none, &Counts::default(), 0, 1));
         assert!(t.contains("\"netns\":null"));
         assert!(t.contains("\"loss_percent\":null"));
         assert!(t.contains("\"rtt_min_ns\":null"));

@@ -4,6 +4,7 @@
 //! error.
 
 mod addr;
+mod batch;
 mod decimal;
 mod format;
 mod json;
@@ -35,7 +36,7 @@ use anyhow::anyhow;
 use nscore::cli::{self, Command, Tool};
 
 use crate::addr::Family;
-use crate::options::Options;
+use crate::options::{Options, Request};
 use crate::output::Sink;
 
 /// iputils' MINUSERINTERVAL: the shortest interval without privileges.
@@ -83,17 +84,13 @@ fn run(tool: &Tool, args: impl IntoIterator<Item = OsString>) -> anyhow::Result<
         // A write error is a failure, status 1, as iputils.
         Command::Help => return tool.print_help().map_err(|e| failure(e.to_string())),
         Command::Version => return tool.print_version().map_err(|e| failure(e.to_string())),
-        Command::Run(o) => o,
+        Command::Run(Request::One(o)) => o,
+        Command::Run(Request::Batch(file, o)) => return batch::run(tool, &file, o),
     };
-    let root = rustix::process::getuid().is_root();
     if o.flood && !o.interval_given {
         o.interval_ms = 0;
     }
-    if !root && o.interval_ms < MIN_USER_INTERVAL_MS {
-        return Err(anyhow!(
-            "cannot flood; minimal interval allowed for user is {MIN_USER_INTERVAL_MS}ms"
-        ));
-    }
+    check_interval(&o)?;
     if let Some(ns) = &o.netns {
         nscore::netns::enter(ns)?;
     }
@@ -117,7 +114,7 @@ fn run(tool: &Tool, args: impl IntoIterator<Item = OsString>) -> anyhow::Result<
     let status = pinger.run(&signals)?;
 
     // Thresholds: one line on stderr, exit 1.
-    let reasons = breaches(&o, &pinger.stats);
+    let reasons = breaches(&o, &pinger.stats.counts());
     let status = if reasons.is_empty() { status } else { 1 };
     pinger.expire_all();
     let elapsed = pinger.elapsed();
@@ -128,6 +125,22 @@ fn run(tool: &Tool, args: impl IntoIterator<Item = OsString>) -> anyhow::Result<
         pinger.sink.warn(format_args!("{}", reasons.join("; ")));
     }
     Ok(ExitCode::from(status))
+}
+
+/// Refuses an interval below iputils' minimum without privileges.
+fn check_interval(o: &Options) -> anyhow::Result<()> {
+    if !rustix::process::getuid().is_root() && o.interval_ms < MIN_USER_INTERVAL_MS {
+        return Err(anyhow!(
+            "cannot flood; minimal interval allowed for user is {MIN_USER_INTERVAL_MS}ms"
+        ));
+    }
+    Ok(())
+}
+
+/// The exit status by iputils' rule: a reply at least, COUNT with `-w`.
+fn status(o: &Options, received: u64) -> u8 {
+    let short = o.deadline.is_some() && o.count.is_some_and(|c| received < c);
+    u8::from(received == 0 || short)
 }
 
 /// The socket for the first address of HOST there is a route to, set up;
@@ -148,7 +161,7 @@ fn connect(
 }
 
 /// The `--max-loss` / `--max-rtt` limits the run broke, as reasons.
-fn breaches(o: &Options, s: &stats::Stats) -> Vec<String> {
+pub(crate) fn breaches(o: &Options, s: &stats::Counts) -> Vec<String> {
     let mut reasons = Vec::new();
     if let Some((max, given)) = &o.max_loss {
         // lost/sent > max/100000, in integers; nothing sent is all lost.
@@ -163,10 +176,10 @@ fn breaches(o: &Options, s: &stats::Stats) -> Vec<String> {
             ));
         }
     }
-    if let (Some((max, given)), Some(rtt)) = (&o.max_rtt, s.rtt_nanos()) {
-        if rtt.max > *max {
+    if let Some((max, given)) = &o.max_rtt {
+        if s.received > 0 && s.rtt.max > *max {
             let mut ms = Vec::new();
-            format::rtt(&mut ms, (rtt.max / 1000) as i64);
+            format::rtt(&mut ms, (s.rtt.max / 1000) as i64);
             reasons.push(format!(
                 "rtt {} ms exceeds --max-rtt {} ms",
                 std::str::from_utf8(&ms).unwrap_or("?"),
@@ -199,18 +212,19 @@ mod tests {
             max_rtt: Some((1_000_000, "1".into())),
             ..Options::default()
         };
-        assert!(breaches(&o, &stats(2, &[500, 900])).is_empty());
+        let breaches = |o: &Options, s: stats::Stats| breaches(o, &s.counts());
+        assert!(breaches(&o, stats(2, &[500, 900])).is_empty());
         assert_eq!(
-            breaches(&o, &stats(3, &[500, 1500])),
+            breaches(&o, stats(3, &[500, 1500])),
             [
                 "packet loss 33.3333% exceeds --max-loss 10%",
                 "rtt 1.50 ms exceeds --max-rtt 1 ms"
             ]
         );
         assert_eq!(
-            breaches(&o, &stats(0, &[])),
+            breaches(&o, stats(0, &[])),
             ["packet loss 100% exceeds --max-loss 10%"]
         );
-        assert!(breaches(&Options::default(), &stats(3, &[])).is_empty());
+        assert!(breaches(&Options::default(), stats(3, &[])).is_empty());
     }
 }

@@ -7,6 +7,8 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use lexopt::Error::UnexpectedArgument;
+use nscore::batch::Batch;
+use nscore::cli::flags::Batched;
 use nscore::cli::{self, usage, Arg, Command};
 
 use crate::addr::Family;
@@ -86,65 +88,24 @@ impl Default for Options {
     }
 }
 
+/// What a command line asks for.
+#[derive(Debug, PartialEq)]
+pub enum Request {
+    /// Ping HOST.
+    One(Options),
+    /// `--batch FILE`: the targets are in FILE; the options apply to each.
+    Batch(Batch, Options),
+}
+
 /// Parses a command line (argv[0] first) by nsping's table.
-pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Command<Options>> {
+pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Command<Request>> {
     let mut o = Options::default();
     let mut host: Option<String> = None;
-    let command = SPEC.parse(args, |arg| {
-        match arg {
-            Arg::Value("netns", ns) => {
-                nscore::netns::path_of(&ns)?;
-                o.netns = Some(ns);
-            }
-            Arg::Value("count", v) => o.count = Some(number(&v, 1, i64::MAX)? as u64),
-            Arg::Value("interval", v) => {
-                o.interval_ms = millis("-i", &v)?;
-                o.interval_given = true;
-            }
-            Arg::Value("timeout", v) => o.linger_ms = millis("-W", &v)?,
-            Arg::Value("deadline", v) => {
-                let seconds = number(&v, 0, i32::MAX.into())? as u64;
-                o.deadline = (seconds > 0).then(|| Duration::from_secs(seconds));
-            }
-            Arg::Switch("quiet") => o.quiet = true,
-            Arg::Value("size", v) => o.size = number(&v, 0, i32::MAX.into())? as usize,
-            Arg::Value("ttl", v) => o.ttl = Some(number(&v, 0, 255)? as u8),
-            Arg::Switch("timestamp") => o.timestamps = true,
-            Arg::Switch("outstanding") => o.outstanding = true,
-            Arg::Value("interface", v) => {
-                o.source = Some(match crate::addr::parse(&v) {
-                    Some(a) => Source::Address(a),
-                    None => {
-                        nscore::names::ifname(&v)?;
-                        Source::Interface(v)
-                    }
-                });
-            }
-            Arg::Switch("flood") => o.flood = true,
-            Arg::Switch("broadcast") => o.broadcast = true,
-            Arg::Switch("ipv4") => set_family(&mut o, Family::V4)?,
-            Arg::Switch("ipv6") => set_family(&mut o, Family::V6)?,
-            Arg::Switch("json") => o.json = true,
-            Arg::Value("max-loss", v) => match parse_fixed(&v, 3) {
-                Some(milli) if milli <= 100_000 => o.max_loss = Some((milli, v)),
-                _ => return Err(invalid("--max-loss", &v)),
-            },
-            Arg::Value("max-rtt", v) => {
-                let ns = parse_fixed(&v, 6).ok_or_else(|| invalid("--max-rtt", &v))?;
-                o.max_rtt = Some((ns, v));
-            }
-            Arg::Operand(v) if host.is_none() => {
-                let v = v
-                    .into_string()
-                    .map_err(|v| usage(format!("HOST is not valid UTF-8: {v:?}")))?;
-                host = Some(v);
-            }
-            Arg::Operand(v) => return Err(cli::bad_argument(UnexpectedArgument(v))),
-            other => return Err(other.unexpected()),
+    let command = SPEC.parse_batch(args, |arg| take(&mut o, &mut host, arg))?;
+    command.try_map(|batched| {
+        if let Batched::Batch(batch) = batched {
+            return Ok(Request::Batch(batch, o));
         }
-        Ok(())
-    })?;
-    command.try_map(|_| {
         // As iputils: `error(1, EDESTADDRREQ, "usage error")`.
         let missing = || {
             failure(format!(
@@ -156,8 +117,84 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Command
         if o.host.is_empty() {
             return Err(usage("HOST is empty"));
         }
-        Ok(o)
+        Ok(Request::One(o))
     })
+}
+
+/// A line of a batch: `[-n NS] HOST`, its namespace and its host. The
+/// other options shape the whole run (its schedule, its sockets, shared
+/// by every target in a namespace), so they go beside `--batch`.
+pub fn batch_line(words: Vec<OsString>) -> anyhow::Result<(Option<String>, String)> {
+    let (mut o, mut host) = (Options::default(), None);
+    let args = std::iter::once(OsString::from(SPEC.name)).chain(words);
+    let command = SPEC.parse(args, |arg| match arg {
+        Arg::Value("netns", _) | Arg::Operand(_) => take(&mut o, &mut host, arg),
+        Arg::Value("batch", _) => Err(nscore::batch::nested()),
+        Arg::Switch(key) | Arg::Value(key, _) | Arg::Optional(key, _) => {
+            Err(usage(format!("--{key} goes beside --batch, not on a line")))
+        }
+    })?;
+    nscore::batch::line_command(command)?;
+    let host = host
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| usage("no HOST"))?;
+    Ok((o.netns, host))
+}
+
+/// Takes one argument into `o` (an operand into `host`).
+fn take(o: &mut Options, host: &mut Option<String>, arg: Arg) -> anyhow::Result<()> {
+    match arg {
+        Arg::Value("netns", ns) => {
+            nscore::netns::path_of(&ns)?;
+            o.netns = Some(ns);
+        }
+        Arg::Value("count", v) => o.count = Some(number(&v, 1, i64::MAX)? as u64),
+        Arg::Value("interval", v) => {
+            o.interval_ms = millis("-i", &v)?;
+            o.interval_given = true;
+        }
+        Arg::Value("timeout", v) => o.linger_ms = millis("-W", &v)?,
+        Arg::Value("deadline", v) => {
+            let seconds = number(&v, 0, i32::MAX.into())? as u64;
+            o.deadline = (seconds > 0).then(|| Duration::from_secs(seconds));
+        }
+        Arg::Switch("quiet") => o.quiet = true,
+        Arg::Value("size", v) => o.size = number(&v, 0, i32::MAX.into())? as usize,
+        Arg::Value("ttl", v) => o.ttl = Some(number(&v, 0, 255)? as u8),
+        Arg::Switch("timestamp") => o.timestamps = true,
+        Arg::Switch("outstanding") => o.outstanding = true,
+        Arg::Value("interface", v) => {
+            o.source = Some(match crate::addr::parse(&v) {
+                Some(a) => Source::Address(a),
+                None => {
+                    nscore::names::ifname(&v)?;
+                    Source::Interface(v)
+                }
+            });
+        }
+        Arg::Switch("flood") => o.flood = true,
+        Arg::Switch("broadcast") => o.broadcast = true,
+        Arg::Switch("ipv4") => set_family(o, Family::V4)?,
+        Arg::Switch("ipv6") => set_family(o, Family::V6)?,
+        Arg::Switch("json") => o.json = true,
+        Arg::Value("max-loss", v) => match parse_fixed(&v, 3) {
+            Some(milli) if milli <= 100_000 => o.max_loss = Some((milli, v)),
+            _ => return Err(invalid("--max-loss", &v)),
+        },
+        Arg::Value("max-rtt", v) => {
+            let ns = parse_fixed(&v, 6).ok_or_else(|| invalid("--max-rtt", &v))?;
+            o.max_rtt = Some((ns, v));
+        }
+        Arg::Operand(v) if host.is_none() => {
+            let v = v
+                .into_string()
+                .map_err(|v| usage(format!("HOST is not valid UTF-8: {v:?}")))?;
+            *host = Some(v);
+        }
+        Arg::Operand(v) => return Err(cli::bad_argument(UnexpectedArgument(v))),
+        other => return Err(other.unexpected()),
+    }
+    Ok(())
 }
 
 /// A whole number as iputils reads `-c`, `-s`, `-t` and `-w` (strtol,
@@ -223,7 +260,7 @@ mod tests {
 
     fn run(args: &[&str]) -> anyhow::Result<Options> {
         match parse(cli::command_line("nsping", args))? {
-            Command::Run(o) => Ok(o),
+            Command::Run(Request::One(o)) => Ok(o),
             other => panic!("not a run: {other:?}"),
         }
     }
@@ -404,6 +441,75 @@ mod tests {
         ] {
             let e = run(args).unwrap_err();
             assert!(e.downcast_ref::<cli::UsageError>().is_some(), "{args:?}");
+        }
+    }
+
+    fn batch(args: &[&str]) -> anyhow::Result<Options> {
+        match parse(cli::command_line("nsping", args))? {
+            Command::Run(Request::Batch(b, o)) => {
+                assert_eq!(b.file, "f");
+                Ok(o)
+            }
+            other => panic!("not a batch: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn options_beside_batch_are_every_lines() {
+        let o = batch(&["-c", "3", "--batch", "f", "-n", "red", "-W", "0.5"]).unwrap();
+        assert_eq!((o.count, o.linger_ms), (Some(3), 500));
+        assert_eq!(o.netns.as_deref(), Some("red"));
+        assert_eq!(o.host, "");
+        let o = batch(&["--json", "--max-loss", "10", "--batch=f"]).unwrap();
+        assert!(o.json && o.max_loss.is_some() && o.count.is_none());
+        for (args, message) in [
+            (
+                &["--batch", "f", "h"][..],
+                "unexpected argument h (with --batch, operands go in FILE)",
+            ),
+            (&["-D", "--batch", "f"], "-D goes without --batch"),
+            (&["--batch", "f", "-f"], "-f goes without --batch"),
+            (&["-b", "--batch", "f"], "-b goes without --batch"),
+            (&["-I", "lo", "--batch", "f"], "-I goes without --batch"),
+            (&["-O", "--batch", "f"], "-O goes without --batch"),
+        ] {
+            assert_eq!(error(args), message, "{args:?}");
+        }
+    }
+
+    fn line(words: &[&str]) -> anyhow::Result<(Option<String>, String)> {
+        batch_line(words.iter().map(OsString::from).collect())
+    }
+
+    #[test]
+    fn a_batch_line_is_a_namespace_and_a_host() {
+        assert_eq!(line(&["10.0.0.2"]).unwrap(), (None, "10.0.0.2".into()));
+        let red = (Some("red".to_string()), "h".to_string());
+        for words in [
+            &["-n", "red", "h"][..],
+            &["h", "-nred"],
+            &["--netns=red", "h"],
+        ] {
+            assert_eq!(line(words).unwrap(), red, "{words:?}");
+        }
+        for (words, message) in [
+            (
+                &["-c", "3", "h"][..],
+                "--count goes beside --batch, not on a line",
+            ),
+            (&["-q", "h"], "--quiet goes beside --batch, not on a line"),
+            (&["-n", "red"], "no HOST"),
+            (&["-n", "red", ""], "no HOST"),
+            (&["a", "b"], "unexpected argument b"),
+            (&["-h"], "--help and --version are not batch lines"),
+            (&["--batch", "f", "h"], "--batch within a batch"),
+            (
+                &["-n", "..", "h"],
+                "..: invalid namespace name: may not be \".\" or \"..\"",
+            ),
+        ] {
+            let e = line(words).unwrap_err();
+            assert_eq!(format!("{e:#}"), message, "{words:?}");
         }
     }
 }

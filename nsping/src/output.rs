@@ -219,7 +219,7 @@ impl<'a> Sink<'a> {
             json::summary(
                 &mut self.out,
                 &context,
-                stats,
+                &stats.counts(),
                 elapsed.as_nanos() as u64,
                 exit,
             );

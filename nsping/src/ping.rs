@@ -91,7 +91,7 @@ impl<'a> Pinger<'a> {
                     cookie,
                     size: o.size,
                 },
-                dst.ip(),
+                Some(dst.ip()),
             ),
             stats: Stats::default(),
             probes: Probes::new(),
@@ -416,7 +416,7 @@ impl<'a> Pinger<'a> {
                 });
             }
             Arrival::Notice { notice, from } => self.sink.notice(Addr::plain(from), &notice),
-            Arrival::Error { seq, error } => self.icmp_error(seq, &error),
+            Arrival::Error { seq, error, .. } => self.icmp_error(seq, &error),
             // As iputils: not counted under -q.
             Arrival::Local(e) if !self.o.quiet => {
                 self.stats.errors += 1;

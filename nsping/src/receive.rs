@@ -30,8 +30,12 @@ pub enum Arrival {
         notice: packet::Notice,
         from: IpAddr,
     },
-    /// An ICMP error about our probe `seq`.
-    Error { seq: u16, error: ExtendedError },
+    /// An ICMP error about our probe `seq`, which went `to` there.
+    Error {
+        seq: u16,
+        error: ExtendedError,
+        to: IpAddr,
+    },
     /// A local error (EMSGSIZE and the like).
     Local(ExtendedError),
     /// Not ours.
@@ -39,15 +43,17 @@ pub enum Arrival {
 }
 
 pub struct Receiver {
-    matcher: Matcher,
-    /// Where the probes go: errors are about packets sent there.
-    dst: IpAddr,
+    /// Set per socket when one receiver reads several (`--batch`).
+    pub matcher: Matcher,
+    /// Where the probes go: errors are about packets sent there (None:
+    /// anywhere, the caller judges the address).
+    dst: Option<IpAddr>,
     buf: Vec<u8>,
     control: Box<Control>,
 }
 
 impl Receiver {
-    pub fn new(matcher: Matcher, dst: IpAddr) -> Receiver {
+    pub fn new(matcher: Matcher, dst: Option<IpAddr>) -> Receiver {
         let size = matcher.size.min(packet::UNSENDABLE);
         Receiver {
             matcher,
@@ -63,9 +69,9 @@ impl Receiver {
     pub fn datagram(&mut self, fd: impl AsFd, flags: i32) -> io::Result<Arrival> {
         let r = sys::receive(fd, &mut self.buf, &mut self.control, flags)?;
         let packet = &self.buf[..r.len];
-        let Ok(reply) = self.matcher.reply(packet) else {
+        let (Ok(reply), Some(from)) = (self.matcher.reply(packet), r.from.or(self.dst)) else {
             let notice = match (self.dst, r.from) {
-                (IpAddr::V4(dst), Some(from)) => self
+                (Some(IpAddr::V4(dst)), Some(from)) => self
                     .matcher
                     .notice(packet, dst)
                     .map(|notice| Arrival::Notice { notice, from }),
@@ -75,7 +81,7 @@ impl Receiver {
         };
         Ok(Arrival::Reply {
             reply,
-            from: r.from.unwrap_or(self.dst),
+            from,
             scope: r.scope,
             ttl: r.ancillary.ttl.or(reply.header_ttl),
             at_ns: r.ancillary.time_ns,
@@ -93,14 +99,15 @@ impl Receiver {
             return Some(Arrival::Local(error));
         }
         // On the error queue, the address is the one the probe went to.
-        if !matches!(error.origin, SO_EE_ORIGIN_ICMP | SO_EE_ORIGIN_ICMP6)
-            || r.from != Some(self.dst)
-        {
+        let to = r.from.filter(|&to| self.dst.is_none_or(|dst| dst == to));
+        if !matches!(error.origin, SO_EE_ORIGIN_ICMP | SO_EE_ORIGIN_ICMP6) {
             return Some(Arrival::Other);
         }
-        Some(match self.matcher.quoted_request(&self.buf[..r.len]) {
-            Some(seq) => Arrival::Error { seq, error },
-            None => Arrival::Other,
-        })
+        Some(
+            match (self.matcher.quoted_request(&self.buf[..r.len]), to) {
+                (Some(seq), Some(to)) => Arrival::Error { seq, error, to },
+                _ => Arrival::Other,
+            },
+        )
     }
 }

@@ -143,38 +143,8 @@ pub fn prepare(
         SocketAddr::V6(a) => a.scope_id(),
         SocketAddr::V4(_) => 0,
     };
-    filter(sock)?;
-    match sock.family {
-        Family::V4 => {
-            option(fd, sys::SOL_IP, sys::IP_RECVERR, "IP_RECVERR")?;
-            option(fd, sys::SOL_IP, sys::IP_RECVTTL, "IP_RECVTTL")?;
-        }
-        Family::V6 => {
-            option(fd, sys::SOL_IPV6, sys::IPV6_RECVERR, "IPV6_RECVERR")?;
-            option(
-                fd,
-                sys::SOL_IPV6,
-                sys::IPV6_RECVHOPLIMIT,
-                "IPV6_RECVHOPLIMIT",
-            )?;
-        }
-    }
-    // Kernel receive times; the 64-bit variant where the kernel has it.
-    // Without either (qemu-user has neither), a reply is timed when it is
-    // read, as iputils falls back to doing.
-    if sys::set_int(fd, sys::SOL_SOCKET, sys::SO_TIMESTAMPNS_NEW, 1).is_err() {
-        let _ = sys::set_int(fd, sys::SOL_SOCKET, sys::SO_TIMESTAMPNS_OLD, 1);
-    }
+    setup(sock, o.ttl)?;
     buffers(sock, o);
-    if let Some(ttl) = o.ttl {
-        let set = match sock.family {
-            Family::V4 => sockopt::set_ip_ttl(fd, ttl.into())
-                .and_then(|()| sockopt::set_ip_multicast_ttl(fd, ttl.into())),
-            Family::V6 => sockopt::set_ipv6_unicast_hops(fd, Some(ttl))
-                .and_then(|()| sockopt::set_ipv6_multicast_hops(fd, ttl.into())),
-        };
-        set.map_err(|e| anyhow!("cannot set the TTL to {ttl}: {}", os_error(e)))?;
-    }
     if let Some(name) = device {
         sys::set_bytes(fd, sys::SOL_SOCKET, sys::SO_BINDTODEVICE, name.as_bytes())
             .map_err(|e| anyhow!("SO_BINDTODEVICE {}: {}{here}", quote(name), io_reason(&e)))?;
@@ -219,6 +189,45 @@ pub fn prepare(
         _ => None,
     };
     Ok(Prepared { dst, from })
+}
+
+/// What every ICMP socket of ours needs, in iputils' order: the filter
+/// of a raw socket, errors on the error queue, the TTL and the kernel's
+/// receive time with each datagram, the TTL to send with.
+pub fn setup(sock: &IcmpSocket, ttl: Option<u8>) -> anyhow::Result<()> {
+    let fd = sock.fd.as_fd();
+    filter(sock)?;
+    match sock.family {
+        Family::V4 => {
+            option(fd, sys::SOL_IP, sys::IP_RECVERR, "IP_RECVERR")?;
+            option(fd, sys::SOL_IP, sys::IP_RECVTTL, "IP_RECVTTL")?;
+        }
+        Family::V6 => {
+            option(fd, sys::SOL_IPV6, sys::IPV6_RECVERR, "IPV6_RECVERR")?;
+            option(
+                fd,
+                sys::SOL_IPV6,
+                sys::IPV6_RECVHOPLIMIT,
+                "IPV6_RECVHOPLIMIT",
+            )?;
+        }
+    }
+    // Kernel receive times; the 64-bit variant where the kernel has it.
+    // Without either (qemu-user has neither), a reply is timed when it is
+    // read, as iputils falls back to doing.
+    if sys::set_int(fd, sys::SOL_SOCKET, sys::SO_TIMESTAMPNS_NEW, 1).is_err() {
+        let _ = sys::set_int(fd, sys::SOL_SOCKET, sys::SO_TIMESTAMPNS_OLD, 1);
+    }
+    if let Some(ttl) = ttl {
+        let set = match sock.family {
+            Family::V4 => sockopt::set_ip_ttl(fd, ttl.into())
+                .and_then(|()| sockopt::set_ip_multicast_ttl(fd, ttl.into())),
+            Family::V6 => sockopt::set_ipv6_unicast_hops(fd, Some(ttl))
+                .and_then(|()| sockopt::set_ipv6_multicast_hops(fd, ttl.into())),
+        };
+        set.map_err(|e| anyhow!("cannot set the TTL to {ttl}: {}", os_error(e)))?;
+    }
+    Ok(())
 }
 
 /// A raw socket sees every ICMP packet: it takes echo replies, and the

@@ -24,10 +24,77 @@ pub struct Stats {
     /// Exponentially weighted moving average of the RTT, times 8 (µs).
     pub ewma8: i64,
     /// Nanoseconds, for `--json`.
-    ns_min: u64,
-    ns_max: u64,
-    ns_sum: u128,
-    ns_sum2: u128,
+    ns: Nanos,
+}
+
+/// What a summary reports: of a run, or of one target of a batch.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Counts {
+    pub transmitted: u64,
+    pub received: u64,
+    pub duplicates: u64,
+    pub errors: u64,
+    pub rtt: Nanos,
+}
+
+impl Counts {
+    /// Packet loss in percent, as iputils computes it (through a float).
+    pub fn loss_percent(&self) -> Option<f32> {
+        if self.transmitted == 0 {
+            return None;
+        }
+        let lost = self.transmitted as i64 - self.received as i64;
+        Some(((lost as f64) * 100.0 / self.transmitted as f64) as f32)
+    }
+}
+
+/// Round trips in nanoseconds, summed.
+#[derive(Debug, Clone, Copy)]
+pub struct Nanos {
+    n: u64,
+    pub min: u64,
+    pub max: u64,
+    sum: u128,
+    sum2: u128,
+}
+
+impl Default for Nanos {
+    fn default() -> Nanos {
+        Nanos {
+            n: 0,
+            min: u64::MAX,
+            max: 0,
+            sum: 0,
+            sum2: 0,
+        }
+    }
+}
+
+impl Nanos {
+    pub fn add(&mut self, ns: u64) {
+        self.n += 1;
+        self.min = self.min.min(ns);
+        self.max = self.max.max(ns);
+        self.sum += u128::from(ns);
+        self.sum2 += u128::from(ns) * u128::from(ns);
+    }
+
+    /// The average (truncated), None before any.
+    pub fn avg(&self) -> Option<u64> {
+        (self.n > 0).then(|| (self.sum / u128::from(self.n)) as u64)
+    }
+
+    /// The round-trip summary (None before any reply).
+    pub fn summary(&self) -> Option<RttNanos> {
+        let avg = u128::from(self.avg()?);
+        let var = (self.sum2 / u128::from(self.n)).saturating_sub(avg * avg);
+        Some(RttNanos {
+            min: self.min,
+            avg: avg as u64,
+            max: self.max,
+            mdev: isqrt_u128(var) as u64,
+        })
+    }
 }
 
 /// Round-trip summary, in nanoseconds.
@@ -54,10 +121,7 @@ impl Default for Stats {
             tsum: 0.0,
             tsum2: 0.0,
             ewma8: 0,
-            ns_min: u64::MAX,
-            ns_max: 0,
-            ns_sum: 0,
-            ns_sum2: 0,
+            ns: Nanos::default(),
         }
     }
 }
@@ -122,10 +186,7 @@ impl Stats {
         } else {
             self.ewma8 + us - self.ewma8 / 8
         };
-        self.ns_min = self.ns_min.min(rtt_ns);
-        self.ns_max = self.ns_max.max(rtt_ns);
-        self.ns_sum += u128::from(rtt_ns);
-        self.ns_sum2 += u128::from(rtt_ns) * u128::from(rtt_ns);
+        self.ns.add(rtt_ns);
         if self.was_received(seq) {
             self.duplicates += 1;
             true
@@ -173,29 +234,15 @@ impl Stats {
         isqrt(var)
     }
 
-    /// Packet loss in percent, as iputils computes it (through a float).
-    pub fn loss_percent(&self) -> Option<f32> {
-        if self.transmitted == 0 {
-            return None;
+    /// The figures a summary reports.
+    pub fn counts(&self) -> Counts {
+        Counts {
+            transmitted: self.transmitted,
+            received: self.received,
+            duplicates: self.duplicates,
+            errors: self.errors,
+            rtt: self.ns,
         }
-        let lost = self.transmitted as i64 - self.received as i64;
-        Some(((lost as f64) * 100.0 / self.transmitted as f64) as f32)
-    }
-
-    /// The round-trip summary in nanoseconds (None before any reply).
-    pub fn rtt_nanos(&self) -> Option<RttNanos> {
-        let n = u128::from(self.timed());
-        if n == 0 {
-            return None;
-        }
-        let avg = self.ns_sum / n;
-        let var = (self.ns_sum2 / n).saturating_sub(avg * avg);
-        Some(RttNanos {
-            min: self.ns_min,
-            avg: avg as u64,
-            max: self.ns_max,
-            mdev: isqrt_u128(var) as u64,
-        })
     }
 }
 
@@ -303,7 +350,7 @@ mod tests {
         s.error(2);
         assert_eq!((s.errors, s.in_flight()), (1, 0));
         assert_eq!(s.pipesize, 2);
-        assert_eq!(s.loss_percent(), Some(50.0));
+        assert_eq!(s.counts().loss_percent(), Some(50.0));
     }
 
     #[test]
@@ -327,20 +374,20 @@ mod tests {
             received: 2,
             ..Stats::default()
         };
-        assert_eq!(s.loss_percent(), Some(100.0f32 / 3.0));
-        assert_eq!(Stats::default().loss_percent(), None);
+        assert_eq!(s.counts().loss_percent(), Some(100.0f32 / 3.0));
+        assert_eq!(Stats::default().counts().loss_percent(), None);
     }
 
     #[test]
     fn nanosecond_summary() {
         let mut s = Stats::default();
-        assert_eq!(s.rtt_nanos(), None);
+        assert_eq!(s.counts().rtt.summary(), None);
         for (seq, ns) in [(1, 1000), (2, 3000)] {
             s.sent();
             s.reply(seq, ns);
         }
         assert_eq!(
-            s.rtt_nanos(),
+            s.counts().rtt.summary(),
             Some(RttNanos {
                 min: 1000,
                 avg: 2000,

@@ -10,6 +10,7 @@ mod idle;
 mod report;
 mod scale;
 mod sizes;
+mod targets;
 mod timing;
 
 use std::path::PathBuf;
@@ -25,7 +26,7 @@ pub const COMMAND: Subcommand = Subcommand {
     name: "bench",
     synopsis: "[--runs N]",
     about: "\
-dist, then our tools against iproute2, iputils and busybox in a
+dist, then our tools against iproute2, iputils, busybox and fping in a
 sandbox, N runs (default 100) per single command; writes the table
 to docs/benchmarks.md.",
     run: |args| run(&parse(args)?),
@@ -90,8 +91,8 @@ pub fn run(options: &Options) -> Result<()> {
     let document = format!(
         "# Benchmarks\n\n\
          Rerun with `cargo xtask bench` (about a minute on two cores; it installs\n\
-         iputils-ping and busybox-static when missing). Everything runs in a private\n\
-         sandbox. Medians of interleaved runs (ours, anchor, ours, anchor …), {} runs\n\
+         iputils-ping, busybox-static and fping when missing). Everything runs in a\n\
+         private sandbox. Medians of interleaved runs (ours, anchor, ours, anchor …), {} runs\n\
          per single command; ratio = ours / anchor.\n\n\
          Machine: {}\n\n## Time\n\n{timings}\n{NOTES}\n## Size\n\n{}",
         options.runs,
@@ -139,6 +140,8 @@ fn lab(args: &mut Args) -> Result<()> {
     // cleaned up by the kernel; wait for quiet.
     idle::settle();
     cases::all(&ours, runs, &mut rows)?;
+    eprintln!("bench: many targets at once");
+    targets::all(&ours, &mut rows)?;
     eprintln!("bench: scale");
     scale::all(&ours, runs, &mut rows)?;
     std::fs::write(table, report::table(&rows))?;
@@ -155,7 +158,12 @@ fn install_anchors() -> Result<()> {
             ("nsenter", "util-linux"),
             ("ip", "iproute2"),
         ],
-    )
+    )?;
+    // fping is compared with where Debian's package can be had.
+    if let Err(e) = apt::install_missing("bench", &[("fping", "fping")]) {
+        eprintln!("bench: no fping ({e:#}): its row is left out");
+    }
+    Ok(())
 }
 
 /// CPU model, cores and kernel, for the record.
