@@ -7,6 +7,7 @@
 mod cases;
 mod contenders;
 mod idle;
+mod listings;
 mod report;
 mod scale;
 mod sizes;
@@ -142,6 +143,8 @@ fn lab(args: &mut Args) -> Result<()> {
     cases::all(&ours, runs, &mut rows)?;
     eprintln!("bench: many targets at once");
     targets::all(&ours, &mut rows)?;
+    eprintln!("bench: listings");
+    listings::all(&ours, runs, &mut rows)?;
     eprintln!("bench: scale");
     scale::all(&ours, runs, &mut rows)?;
     std::fs::write(table, report::table(&rows))?;
