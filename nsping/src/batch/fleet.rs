@@ -119,7 +119,8 @@ impl<'a> Fleet<'a> {
                 None => self.rounds_over() && settled.is_none(),
             };
             if done || self.targets.is_empty() {
-                return Ok(());
+                // What came meanwhile (after -W, from a stalled run) counts.
+                return self.wait(Some(now));
             }
             let wake = [settled, self.send(now), deadline]
                 .into_iter()
