@@ -107,7 +107,7 @@ pub fn make_root(dist: &Path, dir: &Path, layout: Layout) -> Result<()> {
 
 /// Starts this program again in a fresh sandbox to run the tutorial in
 /// `dir`; SIGINT and SIGTERM are passed on to it.
-fn run_inside(dir: &Path) -> Result<()> {
+pub fn run_inside(dir: &Path) -> Result<()> {
     let dir = fs::canonicalize(dir).with_context(|| format!("{}", dir.display()))?;
     let mut command = reexec::myself(INSIDE.name)?;
     command.arg(&dir);

@@ -4,7 +4,8 @@
 //! signals, exec, error texts: `nstools/tests/unix.rs` run on them), the
 //! end-to-end lab (single binaries and multi-call, and across two
 //! machines), the aarch64 binaries under qemu-user (sizes, the lab, the
-//! bad-input suite), the examples, the
+//! bad-input suite), the release archives (reproducible, complete, the
+//! README's Install commands), the examples, the
 //! tutorial in a chroot with only the tools and in a VM booting Debian's
 //! kernel (and across two such VMs), and a short pass of every fuzz target.
 
@@ -17,7 +18,7 @@ use anyhow::{bail, Context, Result};
 
 use crate::flags::Subcommand;
 use crate::tools::{self, Layout};
-use crate::{chroot, dist, e2e, emulate, examples, fuzz, paths, vm};
+use crate::{chroot, dist, e2e, emulate, examples, fuzz, paths, release, vm};
 
 pub const COMMAND: Subcommand = Subcommand {
     name: "ci",
@@ -25,7 +26,8 @@ pub const COMMAND: Subcommand = Subcommand {
     about: "\
 what CI runs: fmt --check, clippy -D warnings, test,
 dist --check-size, e2e, e2e --two-hosts, e2e --multicall, the same
-for aarch64 under qemu-user with the bad-input suite, examples,
+for aarch64 under qemu-user with the bad-input suite, release
+--check, examples,
 chroot, chroot --multicall, vm --accel tcg, vm --two --accel tcg,
 fuzz --seconds 15.",
     run: |args| {
@@ -172,6 +174,11 @@ pub fn run() -> Result<()> {
         (
             "aarch64 under qemu-user: dist --check-size, e2e, e2e --multicall, bad input",
             Box::new(aarch64),
+        ),
+        // Built again from a copy of the sources: a few minutes more.
+        (
+            "release --check",
+            Box::new(|| release::check::run(&release::run()?)),
         ),
         ("examples", Box::new(examples::run)),
         ("chroot", Box::new(|| chroot::check(Layout::Separate))),

@@ -31,7 +31,7 @@ macro_rules! subcommands {
     };
 }
 
-subcommands!(dist, docs, e2e, examples, bench, chroot, vm, fuzz, ci);
+subcommands!(dist, docs, release, e2e, examples, bench, chroot, vm, fuzz, ci);
 
 fn help() -> String {
     let mut out = String::from("Usage: cargo xtask COMMAND [OPTION]...\n\nCommands:\n");

@@ -3,7 +3,7 @@
 //! its `--help` is written from), DESCRIPTION and the tool's own EXAMPLES
 //! from its section of the README, the tutorial and SEE ALSO from here.
 
-mod readme;
+pub mod readme;
 mod roff;
 
 use nscore::cli::flags::{HELP, VERSION};
