@@ -5,11 +5,10 @@
 #![no_main]
 
 use std::ffi::OsString;
-use std::io::BufReader;
 use std::os::unix::ffi::OsStrExt;
 
 use libfuzzer_sys::fuzz_target;
-use nscore::batch::lines::{split, Error, Lines, MAX_LINE};
+use nscore::batch::lines::{split, Error, Input, Lines, MAX_LINE};
 
 /// `word` as a batch line writes it: in double quotes, `"` and `\` escaped.
 fn quoted(word: &OsString) -> Vec<u8> {
@@ -24,12 +23,30 @@ fn quoted(word: &OsString) -> Vec<u8> {
     out
 }
 
+/// Bytes handed out at most `size` at a time, as a pipe may.
+struct Chunked<'a> {
+    bytes: &'a [u8],
+    size: usize,
+}
+
+impl Input for Chunked<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> Result<usize, rustix::io::Errno> {
+        let n = self.size.min(buf.len()).min(self.bytes.len());
+        buf[..n].copy_from_slice(&self.bytes[..n]);
+        self.bytes = &self.bytes[n..];
+        Ok(n)
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     // The first byte chooses how much each read returns.
     let Some((&size, input)) = data.split_first() else {
         return;
     };
-    let mut lines = Lines::new(BufReader::with_capacity(usize::from(size) + 1, input));
+    let mut lines = Lines::new(Chunked {
+        bytes: input,
+        size: usize::from(size) + 1,
+    });
     let mut last = 0;
     loop {
         match lines.next_words() {

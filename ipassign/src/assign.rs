@@ -23,13 +23,28 @@ struct Device<'a> {
 }
 
 pub fn assign(request: &Request) -> anyhow::Result<()> {
-    let ns = Where(request.netns.as_deref());
     let mut rtnl = link::socket(request.netns.as_deref())?;
+    apply(&mut rtnl, request).map(drop)
+}
+
+/// What one request did: the addresses it added to interface `index`
+/// (for a batch to take away again), and how many it removed.
+#[derive(Debug, Default)]
+pub struct Done {
+    pub index: u32,
+    pub added: Vec<Address>,
+    pub removed: usize,
+}
+
+/// Does `request` with `rtnl`, a socket in its namespace.
+#[inline(never)] // one copy for the command line and a batch (size)
+pub fn apply(rtnl: &mut Rtnl, request: &Request) -> anyhow::Result<Done> {
+    let ns = Where(request.netns.as_deref());
     let name = &request.device;
-    let link = match link::get(&mut rtnl, name) {
+    let link = match link::get(rtnl, name) {
         Ok(Some(link)) => link,
         // Removing from an interface that is gone: its addresses are too.
-        Ok(None) if request.mode == (Mode::Delete { force: true }) => return Ok(()),
+        Ok(None) if request.mode == (Mode::Delete { force: true }) => return Ok(Done::default()),
         Ok(None) => return Err(no_such_interface(name, ns)),
         Err(e) => {
             return Err(anyhow!(
@@ -38,40 +53,48 @@ pub fn assign(request: &Request) -> anyhow::Result<()> {
             ))
         }
     };
+    let index = link.index;
     let device = Device { link, ns };
-    match request.mode {
-        Mode::Add { exist_ok, extras } => {
-            add_all(&mut rtnl, &device, &request.addresses, exist_ok, extras)
-        }
-        Mode::Delete { force } => delete_all(&mut rtnl, &device, &request.addresses, force),
-    }
+    Ok(match request.mode {
+        Mode::Add { exist_ok, extras } => Done {
+            index,
+            added: add_all(rtnl, &device, &request.addresses, exist_ok, extras)?,
+            removed: 0,
+        },
+        Mode::Delete { force } => Done {
+            index,
+            added: Vec::new(),
+            removed: delete_all(rtnl, &device, &request.addresses, force)?,
+        },
+    })
 }
 
+/// Adds every address, or none; returns those added, each as exactly
+/// what removes it again.
 fn add_all(
     rtnl: &mut Rtnl,
     device: &Device<'_>,
     addresses: &[Address],
     exist_ok: bool,
     extras: Extras,
-) -> anyhow::Result<()> {
-    let mut added: Vec<&Address> = Vec::new();
+) -> anyhow::Result<Vec<Address>> {
+    let mut added: Vec<Address> = Vec::new();
     for address in addresses {
         match add(rtnl, device, address, exist_ok, extras) {
-            Ok(true) => added.push(address),
+            Ok(true) => added.push(Address {
+                prefix_given: true,
+                ..address.clone()
+            }),
             Ok(false) => {}
             Err(e) => {
-                for address in added.iter().rev() {
-                    let exact = Address {
-                        prefix_given: true,
-                        ..(*address).clone()
-                    };
+                for exact in added.iter().rev() {
                     let _ = rtnl.ack(RTM_DELADDR, 0, &exact.delete_request(device.link.index));
                 }
                 return Err(e);
             }
         }
     }
-    Ok(())
+    Ok(added)
 }
 
 /// Adds one address; Ok(false) when it was there already and that is fine.
@@ -114,12 +137,13 @@ fn add(
     Ok(false)
 }
 
+/// Removes every address, or none; returns how many went.
 fn delete_all(
     rtnl: &mut Rtnl,
     device: &Device<'_>,
     addresses: &[Address],
     force: bool,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<usize> {
     // With several, what is there first: to check that every one is (so
     // that a missing one leaves the others in place), and to put back
     // what went if a removal fails half-way.
@@ -138,10 +162,14 @@ fn delete_all(
             return Err(not_assigned(missing, device));
         }
     }
+    let mut removed = 0;
     for address in addresses {
         let request = address.delete_request(device.link.index);
         let error = match rtnl.ack(RTM_DELADDR, 0, &request) {
-            Ok(()) => continue,
+            Ok(()) => {
+                removed += 1;
+                continue;
+            }
             // Gone since the check, as asked: given twice, or a secondary
             // the kernel removed with its primary.
             Err(e) if e.errno == EADDRNOTAVAIL && (force || was_there(address)) => continue,
@@ -154,7 +182,7 @@ fn delete_all(
             Err(why) => anyhow!("{error}; and what was removed could not be put back: {why}"),
         });
     }
-    Ok(())
+    Ok(removed)
 }
 
 /// Puts back each address of `before` that is gone now: those this call

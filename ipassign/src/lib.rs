@@ -3,6 +3,7 @@
 
 pub mod address;
 mod assign;
+mod batch;
 mod list;
 mod options;
 mod present;
@@ -17,11 +18,14 @@ pub const TOOL: Tool = Tool::new(&options::SPEC).stale_remedy("nsadd -d");
 
 pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     TOOL.main(
-        || options::parse(args),
+        || options::parse(args.into_iter().collect()),
         |action| {
             match action {
                 Action::Assign(request) => assign::assign(&request)?,
                 Action::List(request) => list::list(&request)?,
+                Action::Batch(file) => {
+                    return nscore::batch::run(&TOOL, &file, &mut batch::Session::new()?)
+                }
             }
             Ok(ExitCode::SUCCESS)
         },

@@ -3,8 +3,9 @@
 
 use std::ffi::OsString;
 
-use nscore::cli::flags::{self, ALL_NETNS, DELETE, EXIST_OK, FORCE, JSON, LIST, NETNS};
-use nscore::cli::{quote, usage, Arg, Command, Complete, Flag, Operands, Spec, MAIN};
+use nscore::batch::Batch;
+use nscore::cli::flags::{self, ALL_NETNS, BATCH, DELETE, EXIST_OK, FORCE, JSON, LIST, NETNS};
+use nscore::cli::{quote, usage, Arg, Batched, Command, Complete, Flag, Operands, Spec, MAIN};
 use nscore::{listing, names};
 
 use crate::address::{self, Address, Extras};
@@ -15,6 +16,7 @@ pub const SPEC: Spec = Spec {
         ("[-n NS] [-p] [--broadcast] [--nodad] DEV ADDR[/LEN]...", ""),
         ("[-n NS] -d [-f] DEV ADDR[/LEN]...", ""),
         ("[-n NS | -A] -l [--json] [DEV...]", ""),
+        ("[OPTION]... --batch FILE", ""),
     ],
     about: "\
 Adds (or with -d removes) each address ADDR/LEN on interface DEV, as
@@ -47,6 +49,7 @@ them.
         LIST.help("list the addresses of every interface (or of each DEV)"),
         JSON,
         ALL_NETNS,
+        BATCH,
     ],
     operands: &[
         Operands {
@@ -70,6 +73,8 @@ them.
 pub enum Action {
     Assign(Request),
     List(listing::Request),
+    /// `--batch FILE`: the invocations are in FILE.
+    Batch(Batch),
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -88,12 +93,12 @@ pub enum Mode {
     Delete { force: bool },
 }
 
-pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Command<Action>> {
+pub fn parse(args: Vec<OsString>) -> anyhow::Result<Command<Action>> {
     let mut netns = None;
     let (mut exist_ok, mut force, mut all, mut json) = (false, false, false, false);
     let mut extras = Extras::default();
     let mut operands = Vec::new();
-    let command = SPEC.parse(args, |arg| {
+    let command = SPEC.parse_batch(args, |arg| {
         match arg {
             Arg::Value("netns", ns) => netns = Some(ns),
             Arg::Switch("exist-ok") => exist_ok = true,
@@ -108,11 +113,14 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Command
         }
         Ok(())
     })?;
-    command.try_map(|action| {
-        let mode = match action {
-            MAIN => Mode::Add { exist_ok, extras },
-            "list" => return listing::Request::new(netns, all, json, operands).map(Action::List),
-            _ => Mode::Delete { force },
+    command.try_map(|batched| {
+        let mode = match batched {
+            Batched::Batch(batch) => return Ok(Action::Batch(batch)),
+            Batched::Action(MAIN) => Mode::Add { exist_ok, extras },
+            Batched::Action("list") => {
+                return listing::Request::new(netns, all, json, operands).map(Action::List)
+            }
+            Batched::Action(_) => Mode::Delete { force },
         };
         assign(netns, operands, mode).map(Action::Assign)
     })

@@ -3,6 +3,7 @@
 //! then, with `--wait`, wait until they carry traffic; list link states
 //! (`-l`).
 
+mod batch;
 mod list;
 mod options;
 mod set;
@@ -17,11 +18,14 @@ pub const TOOL: Tool = Tool::new(&options::SPEC).stale_remedy("nsadd -d");
 
 pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     TOOL.main(
-        || options::parse(args),
+        || options::parse(args.into_iter().collect()),
         |action| {
             match action {
                 options::Action::Set(request) => set::set(&request)?,
                 options::Action::List(request) => list::list(&request)?,
+                options::Action::Batch(file) => {
+                    return nscore::batch::run(&TOOL, &file, &mut batch::Session::new()?)
+                }
             }
             Ok(ExitCode::SUCCESS)
         },

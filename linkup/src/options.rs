@@ -4,8 +4,9 @@
 use std::ffi::OsString;
 use std::time::Duration;
 
-use nscore::cli::flags::{self, ALL_NETNS, JSON, LIST, NETNS};
-use nscore::cli::{quote, usage, Arg, Command, Complete, Flag, Operands, Spec, MAIN};
+use nscore::batch::Batch;
+use nscore::cli::flags::{self, ALL_NETNS, BATCH, JSON, LIST, NETNS};
+use nscore::cli::{quote, usage, Arg, Batched, Command, Complete, Flag, Operands, Spec, MAIN};
 use nscore::{listing, names};
 
 pub const SPEC: Spec = Spec {
@@ -13,6 +14,7 @@ pub const SPEC: Spec = Spec {
     usage: &[
         ("[-n NS] [--down] [--wait[=SECONDS]] DEV...", ""),
         ("[-n NS | -A] -l [--json] [DEV...]", ""),
+        ("[OPTION]... --batch FILE", ""),
     ],
     about: "\
 Sets each interface DEV up (or down), touching no other flag. An interface
@@ -26,6 +28,8 @@ not dropped. It listens for the kernel's link events; it does not poll.
 
 With -l, lists each interface (or each DEV) one a line, sorted: its name,
 operational state and flags, as `ip -br link` shows them.
+
+With --batch, every line is applied first, then linkup waits once.
 ",
     flags: &[
         NETNS.help(
@@ -46,6 +50,7 @@ operational state and flags, as `ip -br link` shows them.
         LIST.help("list link states: name, operational state, flags"),
         JSON,
         ALL_NETNS,
+        BATCH,
     ],
     operands: &[
         Operands {
@@ -68,6 +73,8 @@ did not come up in time), 2 usage error.
 pub enum Action {
     Set(Request),
     List(listing::Request),
+    /// `--batch FILE`: the invocations are in FILE.
+    Batch(Batch),
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -82,7 +89,7 @@ pub struct Request {
 /// How long `--wait` waits when no SECONDS are given.
 pub const DEFAULT_WAIT: Duration = Duration::from_secs(5);
 
-pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Command<Action>> {
+pub fn parse(args: Vec<OsString>) -> anyhow::Result<Command<Action>> {
     let mut request = Request {
         netns: None,
         up: true,
@@ -90,7 +97,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Command
         wait: None,
     };
     let (mut all, mut json) = (false, false);
-    let command = SPEC.parse(args, |arg| {
+    let command = SPEC.parse_batch(args, |arg| {
         match arg {
             Arg::Value("netns", ns) => request.netns = Some(ns),
             Arg::Switch("list") => {}
@@ -108,11 +115,12 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Command
         }
         Ok(())
     })?;
-    command.try_map(|action| match action {
-        "list" => {
+    command.try_map(|batched| match batched {
+        Batched::Batch(batch) => Ok(Action::Batch(batch)),
+        Batched::Action("list") => {
             listing::Request::new(request.netns, all, json, request.devices).map(Action::List)
         }
-        _ => check(request).map(Action::Set),
+        Batched::Action(_) => check(request).map(Action::Set),
     })
 }
 

@@ -55,7 +55,12 @@ fn change_all(rtnl: &mut Rtnl, request: &Request, ns: Where<'_>) -> anyhow::Resu
 }
 
 /// One RTM_NEWLINK: by index, or by name when `index` is 0.
-fn change(rtnl: &mut Rtnl, index: u32, name: Option<&str>, up: bool) -> Result<(), NetlinkError> {
+pub fn change(
+    rtnl: &mut Rtnl,
+    index: u32,
+    name: Option<&str>,
+    up: bool,
+) -> Result<(), NetlinkError> {
     rtnl.ack(RTM_NEWLINK, 0, &request(index, name, up))
 }
 
@@ -68,7 +73,7 @@ fn request(index: u32, name: Option<&str>, up: bool) -> Message {
     message
 }
 
-fn failure(device: &str, up: bool, ns: Where<'_>, error: NetlinkError) -> anyhow::Error {
+pub fn failure(device: &str, up: bool, ns: Where<'_>, error: NetlinkError) -> anyhow::Error {
     if is_no_device(&error) {
         return no_such_interface(device, ns);
     }

@@ -86,7 +86,7 @@ enum Heard {
 }
 
 /// One link waited for: a device given, or the peer of a veth given.
-struct Target<'a> {
+pub struct Target<'a> {
     device: &'a str,
     /// The peer's name, when this is the peer of `device`.
     peer: Option<String>,
@@ -106,6 +106,18 @@ pub fn until_running(
 ) -> anyhow::Result<()> {
     // A limit past what a clock can hold is no limit.
     let deadline = Instant::now().checked_add(limit);
+    let waiting = targets(rtnl, devices, ns)?;
+    wait_for(rtnl, watch, waiting, (deadline, limit), ns)
+}
+
+/// The devices of `devices`, and the peer of each veth among them, that
+/// do not run yet.
+#[inline(never)] // one copy for the command line and a batch (size)
+pub fn targets<'a>(
+    rtnl: &mut Rtnl,
+    devices: &'a [String],
+    ns: Where<'_>,
+) -> anyhow::Result<Vec<Target<'a>>> {
     let mut waiting = Vec::new();
     for device in devices {
         let state = link::resolve(rtnl, device, ns)?;
@@ -133,6 +145,33 @@ pub fn until_running(
         }
     }
     waiting.retain(|t| !t.state.is_running());
+    Ok(waiting)
+}
+
+/// Reads the state of each target again, and keeps those not running.
+#[inline(never)] // one copy for the command line and a batch (size)
+pub fn refresh(rtnl: &mut Rtnl, waiting: &mut Vec<Target>, ns: Where<'_>) -> anyhow::Result<()> {
+    for t in waiting.iter_mut() {
+        let request = link::by_index(t.state.index, t.nsid);
+        if let Some(now) = link::query(rtnl, &request).map_err(|e| cannot_read(t.device, ns, e))? {
+            t.state = now;
+        }
+    }
+    waiting.retain(|t| !t.state.is_running());
+    Ok(())
+}
+
+/// Waits, with `watch` opened before the last look at their state, until
+/// every target runs or the deadline (and the limit it came from, for the
+/// message) passes.
+#[inline(never)] // one copy for the command line and a batch (size)
+pub fn wait_for(
+    rtnl: &mut Rtnl,
+    watch: &mut Watch,
+    mut waiting: Vec<Target>,
+    (deadline, limit): (Option<Instant>, Duration),
+    ns: Where<'_>,
+) -> anyhow::Result<()> {
     while !waiting.is_empty() {
         let heard = watch.next(deadline, |nsid, link| {
             for t in waiting.iter_mut() {
@@ -144,16 +183,7 @@ pub fn until_running(
         match heard {
             Heard::Nothing => return Err(timeout(&waiting[0], limit, ns)),
             Heard::Events => {}
-            Heard::Lost => {
-                for t in waiting.iter_mut() {
-                    let request = link::by_index(t.state.index, t.nsid);
-                    if let Some(now) =
-                        link::query(rtnl, &request).map_err(|e| cannot_read(t.device, ns, e))?
-                    {
-                        t.state = now;
-                    }
-                }
-            }
+            Heard::Lost => refresh(rtnl, &mut waiting, ns)?,
         }
         waiting.retain(|t| !t.state.is_running());
     }
@@ -180,6 +210,8 @@ fn readable(fd: RawFd, deadline: Option<Instant>) -> bool {
         match unsafe { libc::poll(&mut poll, 1, ms) } {
             n if n > 0 => return true,
             0 => return false,
+            // A batch stopped by SIGINT or SIGTERM stops waiting too.
+            _ if nscore::batch::signals::caught().is_some() => return false,
             _ if io::Error::last_os_error().raw_os_error() == Some(libc::EINTR) => {}
             _ => return true, // let the read report it
         }

@@ -83,11 +83,7 @@ impl batch::Session for Session {
             .undo(|name| delete::remove(OsStr::new(&name), true).map(drop))
     }
 
-    fn removed(&self) -> Option<String> {
-        match self.journal.removals() {
-            0 => None,
-            1 => Some("1 namespace".into()),
-            n => Some(format!("{n} namespaces")),
-        }
+    fn removed(&self) -> (usize, &'static str, &'static str) {
+        (self.journal.removals(), "namespace", "namespaces")
     }
 }

@@ -20,7 +20,7 @@ pub const TOOL: Tool = Tool::new(&options::SPEC).stale_remedy("nsadd -d");
 
 pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     TOOL.main(
-        || options::parse(args),
+        || options::parse(args.into_iter().collect()),
         |action| {
             Ok(outcome(match action {
                 Action::Add { names, exist_ok } => add::add(&names, exist_ok),

@@ -57,7 +57,7 @@ pub enum Action {
     Batch(Batch),
 }
 
-pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command<Action>> {
+pub fn parse(args: Vec<OsString>) -> Result<Command<Action>> {
     let (mut exist_ok, mut force, mut all, mut json) = (false, false, false, false);
     let mut names = Vec::new();
     let command = SPEC.parse_batch(args, |arg| {

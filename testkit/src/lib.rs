@@ -2,8 +2,10 @@
 //! private sandbox a test or `cargo xtask e2e` runs in (`sandbox`), the
 //! snapshot of the state a tool may change (`SNAPSHOT`), skipping loudly
 //! what cannot run here (`skip`), a tool's option table checked against
-//! its parser (`options`), and `lab`, which puts them together.
+//! its parser (`options`), scripts for the `--batch` tests (`batch`), and
+//! `lab`, which puts them together.
 
+pub mod batch;
 pub mod options;
 pub mod sandbox;
 pub mod skip;

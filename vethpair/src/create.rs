@@ -17,7 +17,7 @@ use nscore::link::{
 };
 use nscore::message::{ifinfomsg, Message};
 use nscore::netns::{self, Where};
-use nscore::rtnl::{NLM_F_CREATE, NLM_F_EXCL, RTM_NEWLINK};
+use nscore::rtnl::{Rtnl, NLM_F_CREATE, NLM_F_EXCL, RTM_NEWLINK};
 
 use crate::options::Request;
 use crate::{existing, nsid};
@@ -33,28 +33,39 @@ pub fn create(request: &Request) -> anyhow::Result<()> {
     if let (Some(fd), Some(ns)) = (&ns_fd, &request.netns) {
         netns::enter_fd(fd).with_context(|| format!("{}: cannot enter namespace", quote(ns)))?;
     }
-    let peer_beside_name = match &peer_fd {
-        None => true,
-        Some(fd) => nsid::is_current_namespace(fd),
-    };
-    if request.name == request.peer && peer_beside_name {
+    let elsewhere = peer_fd
+        .as_ref()
+        .filter(|fd| !nsid::is_current_namespace(fd));
+    let mut rtnl = link::socket(None)?;
+    send(&mut rtnl, request, elsewhere).map(drop)
+}
+
+/// Asks for the pair on `rtnl`, a socket in NAME's namespace, PEER going
+/// to the namespace `peer_elsewhere` (None: beside NAME). `Ok(false)`:
+/// the pair was there already, and `-p` makes that fine.
+#[inline(never)] // one copy for the command line and a batch (size)
+pub fn send(
+    rtnl: &mut Rtnl,
+    request: &Request,
+    peer_elsewhere: Option<&OwnedFd>,
+) -> anyhow::Result<bool> {
+    if request.name == request.peer && peer_elsewhere.is_none() {
         return Err(usage(format!(
             "{}: both ends would have the same name in the same namespace",
             quote(&request.name)
         )));
     }
-    let mut rtnl = link::socket(None)?;
     let message = pair(
         &request.name,
         &request.peer,
-        peer_fd.as_ref().map(|fd| fd.as_raw_fd()),
+        peer_elsewhere.map(|fd| fd.as_raw_fd()),
     );
     let error = match rtnl.ack(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &message) {
-        Ok(()) => return Ok(()),
+        Ok(()) => return Ok(true),
         Err(error) => error,
     };
     if error.errno == EEXIST {
-        return existing::explain(&mut rtnl, request, peer_fd.as_ref());
+        return existing::explain(rtnl, request, peer_elsewhere).map(|()| false);
     }
     Err(anyhow!(
         "{}: cannot create veth pair with {}{}: {error}",

@@ -1,23 +1,30 @@
 //! `-d`: delete veth pairs, one RTM_DELLINK per pair (the kernel takes
-//! the peer with the end it deletes, wherever the peer is), and VXLAN ends. Every name is
-//! looked up and checked first, so a missing name or one that is not a
-//! veth stops the run before anything is deleted.
+//! the peer with the end it deletes, wherever the peer is), and VXLAN
+//! ends. Every name is looked up and checked first, so a missing name or
+//! one that is not a veth stops the run before anything is deleted.
 
 use anyhow::anyhow;
 use nscore::cli::quote;
 use nscore::link::{self, is_no_device, no_such_interface, Link};
 use nscore::message::{ifinfomsg, Message};
 use nscore::netns::Where;
-use nscore::rtnl::RTM_DELLINK;
+use nscore::rtnl::{Rtnl, RTM_DELLINK};
 
 use crate::options::Delete;
 
 pub fn delete(request: &Delete) -> anyhow::Result<()> {
-    let ns = Where(request.netns.as_deref());
     let mut rtnl = link::socket(request.netns.as_deref())?;
+    delete_on(&mut rtnl, request).map(drop)
+}
+
+/// Deletes with `rtnl`, a socket in the namespace of the names; returns
+/// how many pairs (and VXLAN ends) went.
+#[inline(never)] // one copy for the command line and a batch (size)
+pub fn delete_on(rtnl: &mut Rtnl, request: &Delete) -> anyhow::Result<usize> {
+    let ns = Where(request.netns.as_deref());
     let mut ends: Vec<Link> = Vec::new();
     for name in &request.names {
-        let found = link::get(&mut rtnl, name)
+        let found = link::get(rtnl, name)
             .map_err(|e| anyhow!("{}: cannot look up interface{ns}: {e}", quote(name)))?;
         match found {
             Some(end) => ends.push(veth(end, ns)?),
@@ -25,23 +32,25 @@ pub fn delete(request: &Delete) -> anyhow::Result<()> {
             None => return Err(no_such_interface(name, ns)),
         }
     }
+    let mut deleted = 0;
     for (i, end) in ends.iter().enumerate() {
         if ends[..i].iter().any(|earlier| same_pair(earlier, end)) {
             continue; // its pair went with the earlier end
         }
         let message = Message::new(&ifinfomsg(end.index, 0, 0));
         match rtnl.ack(RTM_DELLINK, 0, &message) {
+            Ok(()) => deleted += 1,
             // Gone since we looked: what was asked for.
-            Err(e) if !is_no_device(&e) => {
+            Err(e) if is_no_device(&e) => {}
+            Err(e) => {
                 return Err(anyhow!(
                     "{}: cannot delete{ns}: {e}",
                     quote(&end.name_lossy())
-                ));
+                ))
             }
-            _ => {}
         }
     }
-    Ok(())
+    Ok(deleted)
 }
 
 /// The link, when it is a veth or a VXLAN end (a cable to another

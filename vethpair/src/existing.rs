@@ -10,15 +10,16 @@ use nscore::link::{self, Link};
 use nscore::netns::Where;
 use nscore::rtnl::{NetlinkError, Rtnl};
 
-use crate::nsid::{is_current_namespace, nsid_of};
+use crate::nsid::nsid_of;
 use crate::options::Request;
 
 /// Turns EEXIST into the right message, or into success for `-p` when
-/// NAME is the veth whose peer is PEER in the namespace asked for.
+/// NAME is the veth whose peer is PEER in the namespace asked for
+/// (`peer_elsewhere`; None: beside NAME).
 pub fn explain(
     rtnl: &mut Rtnl,
     request: &Request,
-    peer_fd: Option<&OwnedFd>,
+    peer_elsewhere: Option<&OwnedFd>,
 ) -> anyhow::Result<()> {
     let ns = Where(request.netns.as_deref());
     let name = quote(&request.name);
@@ -34,7 +35,7 @@ pub fn explain(
     if !request.exist_ok {
         return Err(anyhow!("{name}: interface already exists{ns}"));
     }
-    match mismatch(rtnl, request, &link, peer_fd).map_err(check)? {
+    match mismatch(rtnl, request, &link, peer_elsewhere).map_err(check)? {
         None => Ok(()),
         Some(why) => Err(anyhow!("{name}: interface already exists{ns}, {why}")),
     }
@@ -46,7 +47,7 @@ fn mismatch(
     rtnl: &mut Rtnl,
     request: &Request,
     link: &Link,
-    peer_fd: Option<&OwnedFd>,
+    peer_elsewhere: Option<&OwnedFd>,
 ) -> Result<Option<String>, NetlinkError> {
     if link.kind.as_deref() != Some("veth") {
         return Ok(Some(match &link.kind {
@@ -59,9 +60,9 @@ fn mismatch(
     };
     // Where the peer should be: beside NAME, or in PEER_NS, which the
     // kernel names by an id local to NAME's namespace.
-    let wanted_nsid = match peer_fd {
-        Some(fd) if !is_current_namespace(fd) => Some(nsid_of(rtnl, fd)?),
-        _ => None,
+    let wanted_nsid = match peer_elsewhere {
+        Some(fd) => Some(nsid_of(rtnl, fd)?),
+        None => None,
     };
     let elsewhere = || match request.peer_where() {
         Some(ns) => format!("a veth whose peer is not in namespace {ns:?}"),

@@ -4,6 +4,7 @@
 //! delete pairs and VXLAN ends (`-d`); list the pairs, each end with the
 //! other end of its cable (`-l`).
 
+mod batch;
 mod create;
 mod delete;
 mod existing;
@@ -23,13 +24,16 @@ pub const TOOL: Tool = Tool::new(&options::SPEC).stale_remedy("nsadd -d");
 
 pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     TOOL.main(
-        || options::parse(args),
+        || options::parse(args.into_iter().collect()),
         |action| {
             match action {
                 Action::Create(request) => create::create(&request)?,
                 Action::Remote(request) => remote::create(&request)?,
                 Action::Delete(request) => delete::delete(&request)?,
                 Action::List(request) => list::list(&request)?,
+                Action::Batch(file) => {
+                    return nscore::batch::run(&TOOL, &file, &mut batch::Session::new()?)
+                }
             }
             Ok(ExitCode::SUCCESS)
         },

@@ -5,8 +5,11 @@
 use std::ffi::OsString;
 use std::net::IpAddr;
 
-use nscore::cli::flags::{self, ALL_NETNS, DELETE, EXIST_OK, FORCE, JSON, LIST, NETNS};
-use nscore::cli::{parse_number, quote, usage, Arg, Command, Complete, Flag, Operands, Spec, MAIN};
+use nscore::batch::Batch;
+use nscore::cli::flags::{self, ALL_NETNS, BATCH, DELETE, EXIST_OK, FORCE, JSON, LIST, NETNS};
+use nscore::cli::{
+    parse_number, quote, usage, Arg, Batched, Command, Complete, Flag, Operands, Spec, MAIN,
+};
 use nscore::{host, listing, names, netns};
 
 use crate::remote::vxlan::DEFAULT_PORT;
@@ -21,6 +24,7 @@ pub const SPEC: Spec = Spec {
         ("[-n NS] --remote ADDR --vni N [-p] NAME", ""),
         ("[-n NS] -d [-f] NAME...", ""),
         ("[-n NS | -A] -l [--json]", ""),
+        ("[OPTION]... --batch FILE", ""),
     ],
     about: "\
 Creates a veth pair: interface NAME, and its peer PEER at the other end of
@@ -97,6 +101,7 @@ place, then vni:N and port:P (and local:ADDR).
         LIST.help("list the veth ends with their peer and its namespace, and the VXLAN ends"),
         JSON,
         ALL_NETNS,
+        BATCH,
     ],
     operands: &[Operands {
         action: "delete",
@@ -115,6 +120,8 @@ pub enum Action {
     Remote(Remote),
     Delete(Delete),
     List(listing::Request),
+    /// `--batch FILE`: the invocations are in FILE.
+    Batch(Batch),
 }
 
 /// `-d`: the pairs to delete.
@@ -168,12 +175,12 @@ impl Request {
     }
 }
 
-pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Command<Action>> {
+pub fn parse(args: Vec<OsString>) -> anyhow::Result<Command<Action>> {
     let mut request = Request::default();
     let mut vxlan = RemoteArgs::default();
     let (mut force, mut all, mut json) = (false, false, false);
     let mut names = Vec::new();
-    let command = SPEC.parse(args, |arg| {
+    let command = SPEC.parse_batch(args, |arg| {
         match arg {
             Arg::Value("netns", ns) => request.netns = Some(ns),
             Arg::Value("peer-netns", ns) => request.peer_netns = Some(ns),
@@ -193,12 +200,15 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Command
         }
         Ok(())
     })?;
-    command.try_map(|action| match action {
-        "delete" => delete(request.netns, names, force).map(Action::Delete),
-        REMOTE => remote(request, vxlan, names).map(Action::Remote),
-        "list" if !names.is_empty() => Err(usage("-l takes no names")),
-        "list" => listing::Request::new(request.netns, all, json, Vec::new()).map(Action::List),
-        _ => create(request, names).map(Action::Create),
+    command.try_map(|batched| match batched {
+        Batched::Batch(batch) => Ok(Action::Batch(batch)),
+        Batched::Action("delete") => delete(request.netns, names, force).map(Action::Delete),
+        Batched::Action(REMOTE) => remote(request, vxlan, names).map(Action::Remote),
+        Batched::Action("list") if !names.is_empty() => Err(usage("-l takes no names")),
+        Batched::Action("list") => {
+            listing::Request::new(request.netns, all, json, Vec::new()).map(Action::List)
+        }
+        Batched::Action(_) => create(request, names).map(Action::Create),
     })
 }
 

@@ -29,6 +29,11 @@ impl<T> Journal<T> {
         self.removed += count;
     }
 
+    /// The step recorded last.
+    pub fn last(&self) -> Option<&T> {
+        self.done.last()
+    }
+
     /// How many removals the batch made.
     pub fn removals(&self) -> usize {
         self.removed

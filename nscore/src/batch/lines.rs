@@ -10,8 +10,8 @@
 //! judges a command line. A NUL byte, an unterminated quote or a line
 //! over [`MAX_LINE`] bytes is an error naming the line.
 
+use rustix::io::Errno;
 use std::ffi::OsString;
-use std::io::{self, BufRead};
 use std::os::unix::ffi::OsStringExt;
 
 /// The longest line read: far more than any command line of the tools,
@@ -41,8 +41,8 @@ impl std::fmt::Display for Bad {
 pub enum Error {
     /// The line (numbered from 1) is malformed.
     Line(usize, Bad),
-    /// Reading failed (`Interrupted` included: the caller decides).
-    Read(io::Error),
+    /// Reading failed (EINTR included: the caller decides).
+    Read(Errno),
 }
 
 /// Splits one line (without its newline) into words; empty for a blank or
@@ -105,25 +105,41 @@ fn word(bytes: &[u8]) -> Result<(Vec<u8>, &[u8]), Bad> {
     Ok((word, &bytes[i..]))
 }
 
+/// Where lines come from: a read(2) of the file, or bytes in a test.
+pub trait Input {
+    /// Reads into `buf`: how many bytes (0 at the end).
+    fn read(&mut self, buf: &mut [u8]) -> Result<usize, Errno>;
+}
+
+impl<F: rustix::fd::AsFd> Input for F {
+    fn read(&mut self, buf: &mut [u8]) -> Result<usize, Errno> {
+        rustix::io::read(self.as_fd(), buf)
+    }
+}
+
 /// Reads `input` one line at a time, skipping blank and comment lines.
+/// It buffers what it reads itself: reads may be cut anywhere, and one
+/// interrupted by a signal loses nothing.
 pub struct Lines<R> {
     input: R,
     /// The number of the last line read (1 for the first).
     number: usize,
-    line: Vec<u8>,
-    /// `line` holds a whole line, handed out: clear it before reading on.
-    complete: bool,
+    buf: Vec<u8>,
+    /// `buf[start..end]` is read and not yet handed out.
+    start: usize,
+    end: usize,
     /// The end, or an error after which nothing more is read.
     done: bool,
 }
 
-impl<R: BufRead> Lines<R> {
+impl<R: Input> Lines<R> {
     pub fn new(input: R) -> Lines<R> {
         Lines {
             input,
             number: 0,
-            line: Vec::new(),
-            complete: false,
+            buf: vec![0; MAX_LINE + 1],
+            start: 0,
+            end: 0,
             done: false,
         }
     }
@@ -137,11 +153,11 @@ impl<R: BufRead> Lines<R> {
     /// After an error, reading on is not meaningful.
     pub fn next_words(&mut self) -> Result<Option<(usize, Vec<OsString>)>, Error> {
         while !self.done {
-            let Some(line) = self.next_line()? else {
+            let Some((from, to)) = self.next_line()? else {
                 self.done = true;
                 break;
             };
-            let words = split(line).map_err(|bad| Error::Line(self.number, bad))?;
+            let words = split(&self.buf[from..to]).map_err(|bad| Error::Line(self.number, bad))?;
             if !words.is_empty() {
                 return Ok(Some((self.number, words)));
             }
@@ -149,47 +165,42 @@ impl<R: BufRead> Lines<R> {
         Ok(None)
     }
 
-    /// The next raw line, without its newline; `None` at the end. An
-    /// interrupted read returns `Interrupted` and may be retried: what was
-    /// read of the line so far is kept.
-    fn next_line(&mut self) -> Result<Option<&[u8]>, Error> {
-        if self.complete {
-            self.line.clear();
-            self.complete = false;
-        }
+    /// Where the next line is in the buffer, without its newline; `None`
+    /// at the end. An interrupted read returns EINTR, and may be retried.
+    fn next_line(&mut self) -> Result<Option<(usize, usize)>, Error> {
+        let mut looked = self.start;
         loop {
-            let available = match self.input.fill_buf() {
-                Ok(available) => available,
-                Err(e) => return Err(Error::Read(e)),
-            };
-            if available.is_empty() {
-                if self.line.is_empty() {
-                    return Ok(None);
-                }
-                return Ok(Some(self.finish_line(0)));
+            if let Some(at) = self.buf[looked..self.end].iter().position(|&b| b == b'\n') {
+                let line = (self.start, looked + at);
+                self.start = looked + at + 1;
+                self.number += 1;
+                return Ok(Some(line));
             }
-            let newline = available.iter().position(|&b| b == b'\n');
-            let take = newline.map_or(available.len(), |at| at + 1);
-            let content = self.line.len() + take - usize::from(newline.is_some());
-            if content > MAX_LINE {
+            looked = self.end;
+            if self.end - self.start > MAX_LINE {
                 self.number += 1;
                 self.done = true;
                 return Err(Error::Line(self.number, Bad::TooLong));
             }
-            self.line.extend_from_slice(&available[..take]);
-            self.input.consume(take);
-            if newline.is_some() {
-                return Ok(Some(self.finish_line(1)));
+            if self.end == self.buf.len() {
+                // Make room: move what is left of the line to the front.
+                self.buf.copy_within(self.start..self.end, 0);
+                (looked, self.end) = (self.end - self.start, self.end - self.start);
+                self.start = 0;
+            }
+            match self.input.read(&mut self.buf[self.end..]) {
+                Ok(0) if self.start == self.end => return Ok(None),
+                Ok(0) => {
+                    // A last line without its newline.
+                    let line = (self.start, self.end);
+                    self.start = self.end;
+                    self.number += 1;
+                    return Ok(Some(line));
+                }
+                Ok(n) => self.end += n,
+                Err(e) => return Err(Error::Read(e)),
             }
         }
-    }
-
-    /// Counts the line just read and hands it over without its newline
-    /// (`trailer` bytes); the buffer is cleared on the next call.
-    fn finish_line(&mut self, trailer: usize) -> &[u8] {
-        self.number += 1;
-        self.complete = true;
-        &self.line[..self.line.len() - trailer]
     }
 }
 
@@ -248,8 +259,26 @@ mod tests {
         assert_eq!(w[0].clone().into_vec(), b"caf\xe9");
     }
 
+    /// Bytes, handed out at most `size` at a time.
+    pub struct Chunks<'a> {
+        pub bytes: &'a [u8],
+        pub size: usize,
+    }
+
+    impl Input for Chunks<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> Result<usize, Errno> {
+            let n = self.size.min(buf.len()).min(self.bytes.len());
+            buf[..n].copy_from_slice(&self.bytes[..n]);
+            self.bytes = &self.bytes[n..];
+            Ok(n)
+        }
+    }
+
     fn all(input: &[u8]) -> Vec<Result<(usize, Vec<String>), String>> {
-        let mut lines = Lines::new(input);
+        let mut lines = Lines::new(Chunks {
+            bytes: input,
+            size: 7,
+        });
         let mut out = Vec::new();
         loop {
             match lines.next_words() {

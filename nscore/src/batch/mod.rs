@@ -14,11 +14,13 @@ pub mod signals;
 pub mod sockets;
 
 use std::ffi::OsString;
-use std::fs::File;
-use std::io::{self, BufRead, BufReader};
+use std::os::fd::{BorrowedFd, OwnedFd};
+
+use rustix::fs::{Mode, OFlags};
+use rustix::io::Errno;
 use std::process::ExitCode;
 
-use crate::cli::{io_reason, quote, Command, Tool};
+use crate::cli::{quote, strerror, Command, Tool};
 
 pub use journal::Journal;
 pub use sockets::Sockets;
@@ -57,8 +59,11 @@ pub trait Session {
     /// not be undone.
     fn undo(&mut self) -> Vec<anyhow::Error>;
 
-    /// The removals made, which undo cannot bring back (`3 namespaces`).
-    fn removed(&self) -> Option<String>;
+    /// The removals made, which undo cannot bring back: how many, and what
+    /// one and several are called (`namespace`, `namespaces`).
+    fn removed(&self) -> (usize, &'static str, &'static str) {
+        (0, "", "")
+    }
 }
 
 /// What a line's parse gave, or why it cannot be a batch line.
@@ -76,83 +81,93 @@ pub fn nested() -> anyhow::Error {
     anyhow::anyhow!("--batch within a batch")
 }
 
-/// Why a batch stopped.
-enum Stop {
-    /// At a line (0: before any, or after the last), for this reason.
-    Failed(usize, anyhow::Error),
-    Signal(usize, i32),
+/// Why a batch stopped: at a line (0: before any, or after the last),
+/// for a reason, or by a signal.
+struct Stop {
+    line: usize,
+    why: anyhow::Error,
+    signal: Option<i32>,
+}
+
+impl Stop {
+    fn failed(line: usize, why: anyhow::Error) -> Stop {
+        Stop {
+            line,
+            why,
+            signal: None,
+        }
+    }
+
+    fn signal(line: usize, signal: i32) -> Stop {
+        Stop {
+            line,
+            why: anyhow::anyhow!("stopped by {}", signals::name(signal)),
+            signal: Some(signal),
+        }
+    }
 }
 
 /// Runs every line of `batch` through `session`; all of it, or nothing.
 pub fn run(tool: &Tool, batch: &Batch, session: &mut dyn Session) -> anyhow::Result<ExitCode> {
     signals::catch();
     let file = quote(&batch.file);
-    let stop = if batch.file == "-" {
-        lines(tool, batch, io::stdin().lock(), session)
-    } else {
-        let opened = File::open(&batch.file)
-            .map_err(|e| anyhow::anyhow!("{file}: cannot open: {}", io_reason(&e)))?;
-        lines(tool, batch, BufReader::new(opened), session)
-    };
-    let Some(stop) = stop else {
+    let input = match batch.file.as_str() {
+        // Our own descriptor for it: one kind of input, one reader.
+        // SAFETY: fd 0 is open for the life of the process (std opens
+        // /dev/null there if it was not); it is only duplicated here.
+        "-" => rustix::io::fcntl_dupfd_cloexec(unsafe { BorrowedFd::borrow_raw(0) }, 0),
+        path => rustix::fs::open(path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()),
+    }
+    .map_err(|e| anyhow::anyhow!("{file}: cannot open: {}", strerror(e.raw_os_error())))?;
+    let Some(stop) = lines(tool, batch, input, session) else {
         return Ok(ExitCode::SUCCESS);
     };
     let failed = session.undo();
-    let at = |line: usize| match line {
+    let at = match stop.line {
         0 => file.clone(),
         n => format!("{file}:{n}"),
     };
     let kept = match session.removed() {
-        Some(removed) => format!(" (not undone: {removed} removed by earlier lines)"),
-        None => String::new(),
+        (0, _, _) => String::new(),
+        (1, one, _) => format!(" (not undone: 1 {one} removed by earlier lines)"),
+        (n, _, many) => format!(" (not undone: {n} {many} removed by earlier lines)"),
     };
-    match &stop {
-        Stop::Failed(line, e) => tool.warn(format_args!("{}: {e:#}{kept}", at(*line))),
-        Stop::Signal(line, signal) => tool.warn(format_args!(
-            "{}: stopped by {}{kept}",
-            at(*line),
-            signals::name(*signal)
-        )),
-    }
+    tool.warn(format_args!("{at}: {:#}{kept}", stop.why));
     for e in &failed {
         tool.warn(format_args!("{file}: cannot undo: {e:#}"));
     }
-    match stop {
-        Stop::Signal(_, signal) => signals::die_of(signal),
-        Stop::Failed(..) => Ok(ExitCode::FAILURE),
+    match stop.signal {
+        Some(signal) => signals::die_of(signal),
+        None => Ok(ExitCode::FAILURE),
     }
 }
 
 /// Reads and does every line; `None` when all succeeded.
-fn lines(
-    tool: &Tool,
-    batch: &Batch,
-    input: impl BufRead,
-    session: &mut dyn Session,
-) -> Option<Stop> {
+fn lines(tool: &Tool, batch: &Batch, input: OwnedFd, session: &mut dyn Session) -> Option<Stop> {
     let mut lines = lines::Lines::new(input);
     loop {
         if let Some(signal) = signals::caught() {
-            return Some(Stop::Signal(lines.number(), signal));
+            return Some(Stop::signal(lines.number(), signal));
         }
         let (number, words) = match lines.next_words() {
             Ok(Some(line)) => line,
             Ok(None) => break,
             Err(lines::Error::Line(number, bad)) => {
-                return Some(Stop::Failed(number, anyhow::anyhow!("{bad}")))
+                return Some(Stop::failed(number, anyhow::anyhow!("{bad}")))
             }
-            Err(lines::Error::Read(e)) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(lines::Error::Read(Errno::INTR)) => continue,
             Err(lines::Error::Read(e)) => {
-                let why = anyhow::anyhow!("read error: {}", io_reason(&e));
-                return Some(Stop::Failed(lines.number() + 1, why));
+                let why = anyhow::anyhow!("read error: {}", strerror(e.raw_os_error()));
+                return Some(Stop::failed(lines.number() + 1, why));
             }
         };
         if let Err(e) = session.line(batch.argv(tool.name, words)) {
-            return Some(Stop::Failed(number, e));
+            return Some(Stop::failed(number, e));
         }
     }
-    if let Err(e) = session.finish() {
-        return Some(Stop::Failed(0, e));
+    let finished = session.finish();
+    if let Some(signal) = signals::caught() {
+        return Some(Stop::signal(lines.number(), signal));
     }
-    signals::caught().map(|signal| Stop::Signal(lines.number(), signal))
+    finished.err().map(|e| Stop::failed(0, e))
 }

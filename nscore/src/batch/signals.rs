@@ -52,17 +52,14 @@ pub fn name(signal: i32) -> &'static str {
 }
 
 /// Ends the process by `signal`, with its default action, as if it had
-/// not been caught; 128 + signal if that somehow returns.
+/// not been caught (the handler left it unblocked); 128 + signal if that
+/// somehow returns.
 pub fn die_of(signal: i32) -> ! {
-    // SAFETY: plain calls that set the default action and send the signal
-    // to ourselves.
+    // SAFETY: plain calls that set the default action, send the signal to
+    // ourselves, and exit; nothing is left to flush.
     unsafe {
         libc::signal(signal, libc::SIG_DFL);
-        let mut set: libc::sigset_t = core::mem::zeroed();
-        libc::sigemptyset(&mut set);
-        libc::sigaddset(&mut set, signal);
-        libc::sigprocmask(libc::SIG_UNBLOCK, &set, core::ptr::null_mut());
         libc::raise(signal);
+        libc::_exit(128 + signal)
     }
-    std::process::exit(128 + signal)
 }

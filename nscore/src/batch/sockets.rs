@@ -10,13 +10,13 @@
 //! that keeps naming the same few namespaces never reopens one; a batch
 //! of 10,000 namespaces works under a limit of 256, reopening as it goes.
 
-use std::collections::HashMap;
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsFd, OwnedFd};
 
-use anyhow::{anyhow, Context};
+use anyhow::anyhow;
 use rustix::fs::{Mode, OFlags};
+use rustix::thread::LinkNameSpaceType;
 
-use crate::cli::quote;
+use crate::cli::{quote, reason, strerror};
 use crate::netns;
 use crate::rtnl::Rtnl;
 
@@ -26,6 +26,9 @@ const MARGIN: u64 = 32;
 
 /// One namespace as the batch holds it.
 pub struct Netns {
+    /// The spelling lines use (`red`, `/proc/1/ns/net`; "" for the
+    /// namespace the process started in).
+    key: Box<str>,
     pub rtnl: Rtnl,
     /// The namespace file itself.
     pub fd: OwnedFd,
@@ -35,10 +38,11 @@ pub struct Netns {
     used: u64,
 }
 
-/// The namespaces a batch has opened, by the spelling lines use (`red`,
-/// `/proc/1/ns/net`; "" for the namespace the process started in).
+/// The namespaces a batch has opened, in no order: a batch names few at a
+/// time, and a scan of a few hundred short keys costs less than keeping
+/// them sorted would in code.
 pub struct Sockets {
-    open: HashMap<Box<str>, Netns>,
+    open: Vec<Netns>,
     /// The namespace the process started in, to come back to.
     home: OwnedFd,
     capacity: usize,
@@ -48,30 +52,29 @@ pub struct Sockets {
 impl Sockets {
     /// An empty cache, sized by the soft open-file limit.
     pub fn new() -> anyhow::Result<Sockets> {
-        let home = open_home().context("cannot open this process's network namespace")?;
+        let home = open_home().map_err(|e| {
+            anyhow!(
+                "cannot open this process's network namespace: {}",
+                strerror(e.raw_os_error())
+            )
+        })?;
         let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile)
             .current
             .unwrap_or(u64::MAX);
-        let capacity = (limit.saturating_sub(MARGIN) / 2).clamp(4, 4096) as usize;
+        let capacity = (limit.saturating_sub(MARGIN) / 2).clamp(4, 1024) as usize;
         Ok(Sockets {
-            open: HashMap::new(),
+            open: Vec::new(),
             home,
             capacity,
             clock: 0,
         })
     }
 
-    /// How many namespaces may be open at once.
-    pub fn capacity(&self) -> usize {
-        self.capacity
-    }
-
     /// The namespace `ns` names (`None`: the one the process started in),
     /// opened on first use.
     pub fn get(&mut self, ns: Option<&str>) -> anyhow::Result<&mut Netns> {
-        let key = ns.unwrap_or("");
-        self.ensure(key, None)?;
-        Ok(self.open.get_mut(key).expect("just ensured"))
+        let at = self.ensure(ns.unwrap_or(""), None)?;
+        Ok(&mut self.open[at])
     }
 
     /// Both namespaces at once: NAME's and its peer's (which may be the
@@ -85,66 +88,84 @@ impl Sockets {
         if key == peer_key {
             return Ok((self.get(ns)?, None));
         }
-        self.ensure(key, None)?;
-        self.ensure(peer_key, Some(key))?;
-        let [Some(first), Some(second)] = self.open.get_disjoint_mut([key, peer_key]) else {
-            unreachable!("both just ensured")
-        };
-        Ok((first, Some(&*second)))
+        let at = self.ensure(key, None)?;
+        let peer_at = self.ensure(peer_key, Some(key))?;
+        // Opening the peer may have moved NAME's (a removal swaps the last
+        // one in): look again.
+        let at = self.find(key).unwrap_or(at);
+        let (low, high) = (at.min(peer_at), at.max(peer_at));
+        let (first, rest) = self.open.split_at_mut(high);
+        let (a, b) = (&mut first[low], &mut rest[0]);
+        Ok(if at < peer_at {
+            (a, Some(b))
+        } else {
+            (b, Some(a))
+        })
     }
 
-    /// Makes sure `key` is open and marks it used; `keep` is not evicted
-    /// to make room.
-    fn ensure(&mut self, key: &str, keep: Option<&str>) -> anyhow::Result<()> {
+    fn find(&self, key: &str) -> Option<usize> {
+        self.open.iter().position(|netns| *netns.key == *key)
+    }
+
+    /// Makes sure `key` is open, marks it used and returns where it is;
+    /// `keep` is not closed to make room.
+    fn ensure(&mut self, key: &str, keep: Option<&str>) -> anyhow::Result<usize> {
         self.clock += 1;
-        if let Some(netns) = self.open.get_mut(key) {
-            netns.used = self.clock;
-            return Ok(());
+        if let Some(at) = self.find(key) {
+            self.open[at].used = self.clock;
+            return Ok(at);
         }
-        while self.open.len() >= self.capacity {
-            if !self.evict(key, keep) {
-                break;
-            }
-        }
+        while self.open.len() >= self.capacity && self.evict(key, keep) {}
         let netns = match self.open_one(key) {
             Ok(netns) => netns,
             // Out of descriptors (the limit counts what we inherited too),
             // or a real failure, which then comes again: close the oldest
             // and try once more, and hold no more than now from then on.
             Err(_) if self.evict(key, keep) => {
-                let netns = self.open_one(key)?;
                 self.capacity = self.open.len() + 1;
-                netns
+                self.open_one(key)?
             }
             Err(e) => return Err(e),
         };
-        self.open.insert(key.into(), netns);
-        Ok(())
+        self.open.push(netns);
+        Ok(self.open.len() - 1)
     }
 
     /// Closes the namespace used least recently, other than `key` and
     /// `keep`; false when there is none.
     fn evict(&mut self, key: &str, keep: Option<&str>) -> bool {
-        let oldest = self
-            .open
-            .iter()
-            .filter(|(k, _)| &***k != key && Some(&***k) != keep)
-            .min_by_key(|(_, netns)| netns.used)
-            .map(|(k, _)| k.clone());
-        oldest.is_some_and(|oldest| self.open.remove(&oldest).is_some())
+        let mut oldest: Option<usize> = None;
+        for (i, netns) in self.open.iter().enumerate() {
+            let spared = *netns.key == *key || Some(&*netns.key) == keep;
+            if !spared && oldest.is_none_or(|o| netns.used < self.open[o].used) {
+                oldest = Some(i);
+            }
+        }
+        oldest.map(|i| self.open.swap_remove(i)).is_some()
     }
 
     fn open_one(&mut self, key: &str) -> anyhow::Result<Netns> {
-        let fd = if key.is_empty() {
-            self.home.try_clone()?
-        } else {
-            netns::open(key)?
+        let failed = |e: rustix::io::Errno| {
+            anyhow!(
+                "{}: cannot open namespace: {}",
+                quote(key),
+                strerror(e.raw_os_error())
+            )
         };
-        netns::enter_fd(&fd).with_context(|| format!("{}: cannot enter namespace", quote(key)))?;
+        let fd = match key {
+            "" => rustix::io::fcntl_dupfd_cloexec(&self.home, 0).map_err(failed)?,
+            _ => netns::open(key)?,
+        };
+        rustix::thread::move_into_link_name_space(fd.as_fd(), Some(LinkNameSpaceType::Network))
+            .map_err(|e| {
+                let why = reason(e.raw_os_error(), "CAP_SYS_ADMIN");
+                anyhow!("{}: cannot enter namespace: {why}", quote(key))
+            })?;
         let rtnl = Rtnl::open().map_err(|e| anyhow!("cannot open netlink socket: {e}"))?;
-        let stat = rustix::fs::fstat(&fd)?;
+        let stat = rustix::fs::fstat(&fd).map_err(failed)?;
         self.clock += 1;
         Ok(Netns {
+            key: key.into(),
             rtnl,
             fd,
             id: (stat.st_dev, stat.st_ino),
@@ -153,17 +174,21 @@ impl Sockets {
     }
 }
 
-fn open_home() -> std::io::Result<OwnedFd> {
-    Ok(rustix::fs::open(
+fn open_home() -> rustix::io::Result<OwnedFd> {
+    rustix::fs::open(
         "/proc/thread-self/ns/net",
         OFlags::RDONLY | OFlags::CLOEXEC,
         Mode::empty(),
-    )?)
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn keys(sockets: &Sockets) -> Vec<&str> {
+        sockets.open.iter().map(|n| &*n.key).collect()
+    }
 
     #[test]
     fn the_home_namespace_is_opened_once_and_reused() {
@@ -174,7 +199,9 @@ mod tests {
         assert_eq!(sockets.open.len(), 1);
         let (a, b) = sockets.pair(None, Some("/proc/self/ns/net")).unwrap();
         assert_eq!(a.id, b.unwrap().id, "two spellings of one namespace");
-        assert_eq!(sockets.open.len(), 2);
+        let (a, b) = sockets.pair(Some("/proc/self/ns/net"), None).unwrap();
+        assert_eq!((&*a.key, &*b.unwrap().key), ("/proc/self/ns/net", ""));
+        assert_eq!(keys(&sockets), ["", "/proc/self/ns/net"]);
     }
 
     #[test]
@@ -185,9 +212,12 @@ mod tests {
         sockets.get(Some("/proc/self/ns/net")).unwrap();
         sockets.get(None).unwrap();
         sockets.get(Some("/proc/thread-self/ns/net")).unwrap();
-        let mut keys: Vec<_> = sockets.open.keys().map(|k| k.to_string()).collect();
-        keys.sort();
-        assert_eq!(keys, ["", "/proc/thread-self/ns/net"]);
+        assert_eq!(keys(&sockets), ["", "/proc/thread-self/ns/net"]);
+        // Making room for the peer never closes NAME's.
+        sockets
+            .pair(Some("/proc/thread-self/ns/net"), Some("/proc/1/ns/net"))
+            .ok();
+        assert!(keys(&sockets).contains(&"/proc/thread-self/ns/net"));
         let e = sockets.get(Some("nosuch-ns")).err().unwrap();
         assert_eq!(e.to_string(), "nosuch-ns: no such network namespace");
     }

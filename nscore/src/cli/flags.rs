@@ -325,7 +325,7 @@ impl Spec {
         mut each: impl FnMut(Arg) -> anyhow::Result<()>,
     ) -> anyhow::Result<Command<Batched>> {
         let (mut batch, mut defaults, mut operand) = (None, Vec::new(), None);
-        let command = self.parse(args, |arg| match arg {
+        let command = self.parse_args(args.into_iter().collect(), &mut |arg| match arg {
             Arg::Value(BATCH_KEY, file) => {
                 batch = Some(file);
                 Ok(())

@@ -5,14 +5,13 @@
 //! needs a descriptor per namespace, not per target.
 
 use std::fs::File;
-use std::io::BufReader;
 use std::net::SocketAddr;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
 use anyhow::anyhow;
 use nscore::batch::lines::{self, Lines};
 use nscore::batch::Batch;
-use nscore::cli::{io_reason, quote};
+use nscore::cli::{io_reason, quote, strerror};
 use nscore::netns;
 
 use crate::addr::{Destination, Family};
@@ -59,16 +58,19 @@ pub fn read(o: &Options, batch: &Batch) -> anyhow::Result<Targets> {
     };
     let input = input.map_err(|e| anyhow!("{file}: cannot open: {}", io_reason(&e)))?;
     let mut reader = Reader::new()?;
-    let mut lines = Lines::new(BufReader::new(input));
+    let mut lines = Lines::new(input);
     loop {
         let (number, words) = match lines.next_words() {
             Ok(Some(line)) => line,
             Ok(None) => break,
             Err(lines::Error::Line(n, bad)) => return Err(anyhow!("{file}:{n}: {bad}")),
-            Err(lines::Error::Read(e)) if e.raw_os_error() == Some(libc::EINTR) => continue,
+            Err(lines::Error::Read(rustix::io::Errno::INTR)) => continue,
             Err(lines::Error::Read(e)) => {
                 let n = lines.number() + 1;
-                return Err(anyhow!("{file}:{n}: read error: {}", io_reason(&e)));
+                return Err(anyhow!(
+                    "{file}:{n}: read error: {}",
+                    strerror(e.raw_os_error())
+                ));
             }
         };
         // The line's error whole: a usage error's text too, after FILE:LINE.
