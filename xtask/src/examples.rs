@@ -1,5 +1,6 @@
-//! `cargo xtask examples`: `examples/redblue.mk` and `examples/redblue.sh`
-//! run against the built binaries, each inside a fresh sandbox.
+//! `cargo xtask examples`: `examples/redblue.mk`, `examples/redblue.sh`
+//! and `examples/torus.sh` (4x4 and 10x10) run against the built binaries,
+//! each inside a fresh sandbox.
 
 use std::path::Path;
 use std::process::Command;
@@ -14,7 +15,8 @@ use crate::{dist, paths, tools};
 pub const COMMAND: Subcommand = Subcommand {
     name: "examples",
     synopsis: "",
-    about: "dist, then examples/redblue.mk and examples/redblue.sh in a sandbox.",
+    about: "dist, then examples/redblue.mk, examples/redblue.sh and examples/torus.sh \
+            (4x4 and 10x10) in a sandbox.",
     run: |args| {
         args.end()?;
         run()
@@ -69,6 +71,23 @@ test "$(ls /run/netns)" = red
 ip -n red link show theirs
 "#;
 
+/// The torus at 4x4 and 10x10: built, pinged and taken down, each phase
+/// timed, nothing left. With a namespace of its name already there, it
+/// makes nothing and leaves that one alone.
+const TORUS: &str = r#"
+set -eux
+sh examples/torus.sh 4 4
+test -z "$(ls /run/netns)"
+sh examples/torus.sh 10 10
+test -z "$(ls /run/netns)"
+ip netns add t3-2
+if sh examples/torus.sh 4 4; then
+    echo "torus.sh built a torus around someone else's t3-2" >&2
+    exit 1
+fi
+test "$(ls /run/netns)" = t3-2
+"#;
+
 pub fn run() -> Result<()> {
     if paths::which("make").is_none() {
         bail!("make is not installed (apt-get install make)");
@@ -77,6 +96,7 @@ pub fn run() -> Result<()> {
     for (name, script) in [
         ("examples/redblue.mk", MAKEFILE),
         ("examples/redblue.sh", SCRIPT),
+        ("examples/torus.sh", TORUS),
     ] {
         println!("examples: {name} in a sandbox");
         in_sandbox(script, &dist.dir).with_context(|| format!("{name} failed"))?;
