@@ -15,8 +15,8 @@ use crate::{dist, paths, tools};
 pub const COMMAND: Subcommand = Subcommand {
     name: "examples",
     synopsis: "",
-    about: "dist, then examples/redblue.mk, examples/redblue.sh and examples/torus.sh \
-            (4x4 and 10x10) in a sandbox.",
+    about: "dist, then examples/redblue.mk, examples/redblue.sh and\n\
+            examples/torus.sh (4x4 and 10x10) in a sandbox.",
     run: |args| {
         args.end()?;
         run()
