@@ -4,6 +4,7 @@
 //! (its own namespaces, a tmpfs on /run), so it leaves nothing behind and
 //! its traffic stays between the namespaces it made.
 
+mod across;
 mod cases;
 mod contenders;
 mod idle;
@@ -147,6 +148,8 @@ fn lab(args: &mut Args) -> Result<()> {
     listings::all(&ours, runs, &mut rows)?;
     eprintln!("bench: scale");
     scale::all(&ours, runs, &mut rows)?;
+    eprintln!("bench: across machines");
+    across::all(&ours, runs, &mut rows)?;
     std::fs::write(table, report::table(&rows))?;
     Ok(())
 }
