@@ -389,3 +389,25 @@ fn delete_removes_a_remote_end_and_leaves_its_underlay() {
     assert_eq!((r.code, r.stderr.as_str()), (0, ""), "{r:?}");
     assert_eq!(r.stdout, "lo\nlo\nlo\nua@if2\n");
 }
+
+#[test]
+fn a_vni_held_by_a_namespace_being_deleted_is_waited_for() {
+    let Some(r) = lab(
+        "dying_vni",
+        VETHPAIR,
+        &format!(
+            "{HOSTS}
+            # The kernel frees an end's VNI some time after its namespace
+            # is deleted: the same end made again at once waits for it.
+            for i in 1 2 3 4 5 6 7 8 9 10; do
+                vethpair -n red --underlay-netns ha --remote 192.168.7.2 --vni 42 vx-red
+                ip netns del red; ip netns add red
+            done
+            echo made again ten times"
+        ),
+    ) else {
+        return;
+    };
+    assert_eq!((r.code, r.stderr.as_str()), (0, ""), "{r:?}");
+    assert_eq!(r.stdout, "made again ten times\n");
+}

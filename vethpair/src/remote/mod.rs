@@ -10,19 +10,36 @@ pub mod vxlan;
 
 use std::net::IpAddr;
 use std::os::fd::{AsRawFd, OwnedFd};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context};
 use nscore::cli::quote;
 use nscore::host;
 use nscore::link;
 use nscore::netns::{self, Where};
-use nscore::rtnl::{NLM_F_CREATE, NLM_F_EXCL, RTM_NEWLINK};
+use nscore::rtnl::{NetlinkError, NLM_F_CREATE, NLM_F_EXCL, RTM_NEWLINK};
 
 use crate::nsid::is_current_namespace;
 use crate::options::{is_unicast, Remote};
 use vxlan::Settings;
 
 const EEXIST: i32 = 17;
+
+/// How long a VNI taken in the underlay is waited for. An end whose
+/// namespace was just deleted (`nsadd -d`, `ip netns del`) keeps its VNI
+/// until the kernel has cleaned that namespace up, some 10 to 50 ms after
+/// the deletion returned; `down` then `up` must not fail for it. A VNI
+/// that another live end holds is reported once this is over.
+const VNI_WAIT: Duration = Duration::from_secs(2);
+const VNI_POLL: Duration = Duration::from_millis(5);
+
+/// Whether the VXLAN driver itself refused with EEXIST: another end has
+/// this VNI and port in the underlay. (A taken name is refused by the
+/// kernel's link code, without a message.)
+fn vni_taken(error: &NetlinkError) -> bool {
+    error.errno == EEXIST && error.message.is_some()
+}
 
 /// The namespaces a VXLAN end joins: NS, where NAME is, and the underlay
 /// UNS, where its packets travel.
@@ -68,9 +85,13 @@ pub fn create(request: &Remote) -> anyhow::Result<()> {
     };
     let node = (!is_current_namespace(&ends.node)).then(|| ends.node.as_raw_fd());
     let message = vxlan::request(&request.name, &settings, mtu, node);
-    let error = match rtnl.ack(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &message) {
-        Ok(()) => return Ok(()),
-        Err(error) => error,
+    let asked = Instant::now();
+    let error = loop {
+        match rtnl.ack(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &message) {
+            Ok(()) => return Ok(()),
+            Err(e) if vni_taken(&e) && asked.elapsed() < VNI_WAIT => sleep(VNI_POLL),
+            Err(e) => break e,
+        }
     };
     if error.errno == EEXIST {
         return existing::explain(&mut rtnl, request, &settings, &ends, error);
