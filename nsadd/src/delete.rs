@@ -67,8 +67,12 @@ pub fn delete_all() -> bool {
 /// Deletes every entry, `/run/netns` being locked; hands each failure to
 /// `failed` and goes on. Returns how many were removed.
 pub fn delete_all_locked(mut failed: impl FnMut(anyhow::Error)) -> Result<usize> {
+    let names = entry::names()?;
+    if let Some(removed) = crate::at_once::delete_all(&names)? {
+        return Ok(removed);
+    }
     let mut removed = 0;
-    for name in entry::names()? {
+    for name in names {
         // Gone meanwhile (another nsadd -d) is fine.
         match check(&name, true).and_then(|()| remove(&name, true)) {
             Ok(gone) => removed += usize::from(gone),

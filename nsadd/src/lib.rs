@@ -3,6 +3,7 @@
 //! with them both ways.
 
 mod add;
+mod at_once;
 mod batch;
 mod delete;
 mod given;

@@ -367,3 +367,55 @@ fn a_missing_run_is_made_first() {
         "{r:?}"
     );
 }
+
+#[test]
+fn delete_all_leaves_run_netns_as_ip_makes_it_and_clears_it_everywhere() {
+    // Made by both tools, a stale entry, a link; and a mount namespace that
+    // shares /run/netns, as another shell's may.
+    let Some(r) = lab(
+        "delete_all_everywhere",
+        NSADD,
+        "set -e
+        nsadd a b; ip netns add c; touch /run/netns/stale; ln -s /run/netns/a /run/netns/link
+        unshare -m --propagation unchanged sh -c 'echo $$ > /run/peer; exec sleep 600' &
+        until test -s /run/peer; do sleep 0.01; done; peer=$(cat /run/peer)
+        nsadd -d --all
+        ls -A /run/netns | wc -l
+        grep -c ' /run/netns/' /proc/self/mountinfo || true
+        grep -c ' /run/netns/' /proc/$peer/mountinfo || true
+        grep ' /run/netns ' /proc/self/mountinfo | grep -c shared:
+        ip netns add d; nsadd e; ip netns list | cut -d' ' -f1 | sort | tr '\\n' ' '
+        nsadd -d --all; kill $peer",
+    ) else {
+        return;
+    };
+    assert_eq!(
+        (r.code, r.stdout.as_str(), r.stderr.as_str()),
+        (0, "0\n0\n0\n1\nd e ", ""),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn delete_all_on_a_run_netns_of_its_own_filesystem() {
+    // /run/netns a tmpfs of its own, not the bind of itself that ip makes:
+    // each namespace is unmounted in turn, and the tmpfs stays.
+    let Some(r) = lab(
+        "delete_all_tmpfs",
+        NSADD,
+        &format!(
+            "set -e
+            mkdir /run/netns; mount -t tmpfs netns /run/netns
+            nsadd a b c; nsadd -d --all
+            ls -A /run/netns | wc -l; {NETNS_MOUNTS}
+            grep -c ' /run/netns .* tmpfs netns' /proc/self/mountinfo"
+        ),
+    ) else {
+        return;
+    };
+    assert_eq!(
+        (r.code, r.stdout.as_str(), r.stderr.as_str()),
+        (0, "0\n0\n1\n", ""),
+        "{r:?}"
+    );
+}
