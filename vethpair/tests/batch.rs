@@ -75,7 +75,7 @@ fn a_failing_line_undoes_the_pairs_before_it() {
         ("a b\\nc d e\\n", "2: unexpected argument e"),
         (
             "a b\\n--remote 10.0.0.1 --vni 5 v\\n",
-            "2: --remote is not for a batch line",
+            "2: 10.0.0.1: no route: Network is unreachable",
         ),
     ] {
         let script = rolled_back(

@@ -2,17 +2,22 @@
 //! its own sandbox, where two "hosts" are namespaces joined by an underlay
 //! veth; iproute2 is the oracle.
 
+use testkit::batch::rolled_back;
 use testkit::{command_or_skip, lab};
 
 const VETHPAIR: &str = env!("CARGO_BIN_EXE_vethpair");
 
 /// Host A (namespace ha, 192.168.7.1) and host B (hb, 192.168.7.2) on
-/// one underlay cable, and the lab's red and blue.
+/// one underlay cable, and the lab's red and blue; settled (carrier up,
+/// no IPv6 link-local address to come), so that a snapshot holds still.
 const HOSTS: &str = "set -e
     ip netns add ha; ip netns add hb; ip netns add red; ip netns add blue
     ip link add ua netns ha type veth peer name ub netns hb
+    ip -n ha link set ua addrgenmode none; ip -n hb link set ub addrgenmode none
     ip -n ha addr add 192.168.7.1/24 dev ua; ip -n hb addr add 192.168.7.2/24 dev ub
     ip -n ha link set ua up; ip -n hb link set ub up
+    until ip -n ha -o link show ua | grep -q 'state UP'; do :; done
+    until ip -n hb -o link show ub | grep -q 'state UP'; do :; done
 ";
 
 /// The same hosts over IPv6 (fd00:7::1 and fd00:7::2), usable at once.
@@ -410,4 +415,77 @@ fn a_vni_held_by_a_namespace_being_deleted_is_waited_for() {
     };
     assert_eq!((r.code, r.stderr.as_str()), (0, ""), "{r:?}");
     assert_eq!(r.stdout, "made again ten times\n");
+}
+
+#[test]
+fn batch_lines_make_remote_ends() {
+    if !ping_or_skip("remote_batch") {
+        return;
+    }
+    let Some(r) = lab(
+        "remote_batch",
+        VETHPAIR,
+        &format!(
+            "{HOSTS}
+            printf '%s\\n' '# both machines, and a pair on one' \
+                '-n red --underlay-netns ha --remote 192.168.7.2 --vni 42 vx-red' \
+                '-n blue --underlay-netns hb --remote 192.168.7.1 --vni 42 vx-blue' \
+                '-n red --underlay-netns ha --remote 192.168.7.2 --vni 42 vx-red' \
+                '-n red va --peer-netns blue vb' > /run/batch
+            vethpair -p -b /run/batch && echo made
+            {ADDRESS_AND_UP}
+            ip netns exec red ping -c1 -W5 10.0.0.2 >/dev/null && echo red reached blue
+            vethpair -A -l"
+        ),
+    ) else {
+        return;
+    };
+    assert_eq!((r.code, r.stderr.as_str()), (0, ""), "{r:?}");
+    assert_eq!(
+        r.stdout,
+        "made\nred reached blue\n\
+         blue vb DOWN va red\n\
+         blue vx-blue UNKNOWN 192.168.7.1 hb vni:42 port:4789\n\
+         ha ua UP ub hb\n\
+         hb ub UP ua ha\n\
+         red va DOWN vb blue\n\
+         red vx-red UNKNOWN 192.168.7.2 ha vni:42 port:4789\n"
+    );
+}
+
+#[test]
+fn a_failing_batch_line_undoes_the_remote_ends_before_it() {
+    for (batch, message) in [
+        (
+            "-n red --underlay-netns ha --remote 192.168.7.2 --vni 42 vx-red\\n\
+             -n blue --underlay-netns ha --remote 192.168.7.2 --vni 42 vx-blue\\n",
+            "2: vx-blue: cannot create VXLAN end in namespace \"blue\": File exists \
+             (A VXLAN device with the specified VNI already exists)",
+        ),
+        (
+            "-n red --underlay-netns ha --remote 192.168.7.2 --vni 42 vx-red\\n\
+             -n blue --underlay-netns ha --remote 192.168.7.9 --vni 1 --dev nosuch vx\\n",
+            "2: nosuch: no such interface in namespace \"ha\"",
+        ),
+        (
+            "-n red --underlay-netns ha --remote 192.168.7.2 --vni 42 vx-red\\n\
+             -n red --underlay-netns ha --remote 192.168.7.2 --vni 43 vx-red\\n",
+            "2: vx-red: interface already exists in namespace \"red\"",
+        ),
+    ] {
+        // Without `set -e`: the batch is to fail, and the script go on.
+        let hosts = HOSTS.replacen("set -e", "", 1);
+        let script = rolled_back(
+            &format!("{hosts}\nprintf -- '{batch}' > /run/batch"),
+            "vethpair -b /run/batch",
+        );
+        let Some(r) = lab("remote_batch_undone", VETHPAIR, &script) else {
+            return;
+        };
+        assert_eq!(
+            r.stdout,
+            format!("status=1\nvethpair: /run/batch:{message}\nunchanged\n"),
+            "{batch}"
+        );
+    }
 }

@@ -4,34 +4,37 @@
 //! in the underlay. With `-p`, NAME being a VXLAN end with the same
 //! settings over the same underlay is success.
 
-use anyhow::{anyhow, Context};
+use std::os::fd::OwnedFd;
+
+use anyhow::anyhow;
 use nscore::cli::quote;
 use nscore::link::{self, is_no_device, Link};
-use nscore::netns::{self, Where};
+use nscore::netns::Where;
 use nscore::rtnl::{NetlinkError, Rtnl, RTM_GETLINK, RTM_NEWLINK};
 
 use super::vxlan::Settings;
-use super::Ends;
-use crate::nsid::{is_current_namespace, nsid_of};
+use super::Refused;
+use crate::nsid::nsid_of;
 use crate::options::Remote;
 
-/// Turns EEXIST (`error`, answered on `rtnl`, a socket in the underlay)
-/// into the right message, or into success for `-p`.
+/// Turns EEXIST into the right message, or into success for `-p`
+/// (`Ok(false)`: the end was there). `rtnl` is a socket in NAME's
+/// namespace; `underlay_elsewhere` the underlay (None: that namespace).
 pub fn explain(
     rtnl: &mut Rtnl,
     request: &Remote,
-    wanted: &Settings,
-    ends: &Ends,
-    error: NetlinkError,
-) -> anyhow::Result<()> {
+    refused: Refused,
+    underlay_elsewhere: Option<&OwnedFd>,
+) -> anyhow::Result<bool> {
+    let Refused {
+        error,
+        settings: wanted,
+        in_underlay,
+    } = refused;
     let ns = Where(request.netns.as_deref());
     let name = quote(&request.name);
     let check = |e: NetlinkError| anyhow!("{name}: cannot inspect the existing interface{ns}: {e}");
-    let in_underlay = !is_current_namespace(&ends.node)
-        && link::get(rtnl, &request.name).map_err(check)?.is_some();
-    netns::enter_fd(&ends.node).context("cannot enter the namespace of NAME again")?;
-    let mut rtnl = link::socket(None)?;
-    let Some((link, found)) = lookup(&mut rtnl, &request.name).map_err(check)? else {
+    let Some((link, found)) = lookup(rtnl, &request.name).map_err(check)? else {
         if in_underlay && error.message.is_none() {
             let uns = Where(request.underlay.as_deref());
             return Err(anyhow!(
@@ -46,8 +49,8 @@ pub fn explain(
     if !request.exist_ok {
         return Err(anyhow!("{name}: interface already exists{ns}"));
     }
-    match mismatch(&mut rtnl, &link, found, wanted, ends).map_err(check)? {
-        None => Ok(()),
+    match mismatch(rtnl, &link, found, &wanted, underlay_elsewhere).map_err(check)? {
+        None => Ok(false),
         Some(why) => Err(anyhow!("{name}: interface already exists{ns}, {why}")),
     }
 }
@@ -73,7 +76,7 @@ fn mismatch(
     link: &Link,
     found: Option<Settings>,
     wanted: &Settings,
-    ends: &Ends,
+    underlay_elsewhere: Option<&OwnedFd>,
 ) -> Result<Option<String>, NetlinkError> {
     let Some(found) = found else {
         return Ok(Some(match &link.kind {
@@ -90,7 +93,7 @@ fn mismatch(
         format!("a VXLAN end on port {}", found.port)
     } else if found.local != wanted.local {
         format!("a VXLAN end with local address {}", shown(found.local))
-    } else if !same_underlay(rtnl, link, ends)? {
+    } else if !same_underlay(rtnl, link, underlay_elsewhere)? {
         "a VXLAN end over another underlay namespace".into()
     } else if found.link != wanted.link {
         "a VXLAN end over another device".into()
@@ -103,10 +106,14 @@ fn mismatch(
 /// Whether the UDP socket of `link` (in the socket's namespace) lives in
 /// the underlay asked for: the kernel names it by an id local to the
 /// link's namespace, and leaves it out when it is that namespace.
-fn same_underlay(rtnl: &mut Rtnl, link: &Link, ends: &Ends) -> Result<bool, NetlinkError> {
-    if is_current_namespace(&ends.underlay) {
+fn same_underlay(
+    rtnl: &mut Rtnl,
+    link: &Link,
+    underlay_elsewhere: Option<&OwnedFd>,
+) -> Result<bool, NetlinkError> {
+    let Some(underlay) = underlay_elsewhere else {
         return Ok(link.link_netnsid.is_none());
-    }
-    let wanted = nsid_of(rtnl, &ends.underlay)?;
+    };
+    let wanted = nsid_of(rtnl, underlay)?;
     Ok(wanted.is_some() && wanted == link.link_netnsid)
 }

@@ -4,7 +4,7 @@
 //! vxlan`), creates NAME directly in NS through IFLA_NET_NS_FD: nothing
 //! is moved afterwards.
 
-mod existing;
+pub mod existing;
 mod route;
 pub mod vxlan;
 
@@ -18,7 +18,7 @@ use nscore::cli::quote;
 use nscore::host;
 use nscore::link;
 use nscore::netns::{self, Where};
-use nscore::rtnl::{NetlinkError, NLM_F_CREATE, NLM_F_EXCL, RTM_NEWLINK};
+use nscore::rtnl::{NetlinkError, Rtnl, NLM_F_CREATE, NLM_F_EXCL, RTM_NEWLINK};
 
 use crate::nsid::is_current_namespace;
 use crate::options::{is_unicast, Remote};
@@ -41,28 +41,49 @@ fn vni_taken(error: &NetlinkError) -> bool {
     error.errno == EEXIST && error.message.is_some()
 }
 
-/// The namespaces a VXLAN end joins: NS, where NAME is, and the underlay
-/// UNS, where its packets travel.
-pub struct Ends {
-    pub node: OwnedFd,
-    pub underlay: OwnedFd,
-}
-
 pub fn create(request: &Remote) -> anyhow::Result<()> {
     // Both namespaces are opened first: a missing one stops us before
     // anything is created anywhere. Either defaults to this one.
     let here = || netns::open("/proc/thread-self/ns/net");
-    let ends = Ends {
-        node: request.netns.as_deref().map_or_else(here, netns::open)?,
-        underlay: request.underlay.as_deref().map_or_else(here, netns::open)?,
-    };
-    let uns = Where(request.underlay.as_deref());
+    let node = request.netns.as_deref().map_or_else(here, netns::open)?;
+    let underlay = request.underlay.as_deref().map_or_else(here, netns::open)?;
     if let Some(ns) = &request.underlay {
-        netns::enter_fd(&ends.underlay)
+        netns::enter_fd(&underlay)
             .with_context(|| format!("{}: cannot enter namespace", quote(ns)))?;
     }
-    let remote = resolve(&request.remote, request.local)?;
+    let node_elsewhere = (!is_current_namespace(&node)).then_some(&node);
     let mut rtnl = link::socket(None)?;
+    let refused = match send(&mut rtnl, request, node_elsewhere)? {
+        Ok(()) => return Ok(()),
+        Err(refused) => refused,
+    };
+    netns::enter_fd(&node).context("cannot enter the namespace of NAME again")?;
+    let mut rtnl = link::socket(None)?;
+    let underlay_elsewhere = (!is_current_namespace(&underlay)).then_some(&underlay);
+    existing::explain(&mut rtnl, request, refused, underlay_elsewhere).map(drop)
+}
+
+/// The kernel's EEXIST, for [`existing::explain`] to turn into words.
+pub struct Refused {
+    pub error: NetlinkError,
+    /// What was asked for, ADDR and DEV resolved.
+    pub settings: Settings,
+    /// NAME is taken in the underlay (which a kernel before 6.14 checks).
+    pub in_underlay: bool,
+}
+
+/// Asks for the end on `rtnl`, a socket in the underlay, NAME going to
+/// the namespace `node_elsewhere` (None: the underlay itself). `Ok(Ok(_))`:
+/// made; `Ok(Err(_))`: the kernel said EEXIST, which a socket in NAME's
+/// namespace can explain (or find to be what `-p` accepts).
+#[inline(never)] // one copy for the command line and a batch (size)
+pub fn send(
+    rtnl: &mut Rtnl,
+    request: &Remote,
+    node_elsewhere: Option<&OwnedFd>,
+) -> anyhow::Result<Result<(), Refused>> {
+    let uns = Where(request.underlay.as_deref());
+    let remote = resolve(&request.remote, request.local)?;
     let mut settings = Settings {
         vni: request.vni,
         remote: Some(remote),
@@ -74,33 +95,38 @@ pub fn create(request: &Remote) -> anyhow::Result<()> {
     // the device the underlay routes ADDR through.
     let mtu = match &request.dev {
         Some(dev) => {
-            settings.link = Some(link::resolve(&mut rtnl, dev, uns)?.index);
+            settings.link = Some(link::resolve(rtnl, dev, uns)?.index);
             None
         }
         None => {
-            let path = route::path_mtu(&mut rtnl, remote, request.local)
+            let path = route::path_mtu(rtnl, remote, request.local)
                 .map_err(|e| anyhow!("{remote}: no route{uns}: {e}"))?;
             Some(route::end_mtu(path, settings.overhead()))
         }
     };
-    let node = (!is_current_namespace(&ends.node)).then(|| ends.node.as_raw_fd());
+    let node = node_elsewhere.map(|fd| fd.as_raw_fd());
     let message = vxlan::request(&request.name, &settings, mtu, node);
     let asked = Instant::now();
     let error = loop {
         match rtnl.ack(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &message) {
-            Ok(()) => return Ok(()),
+            Ok(()) => return Ok(Ok(())),
             Err(e) if vni_taken(&e) && asked.elapsed() < VNI_WAIT => sleep(VNI_POLL),
             Err(e) => break e,
         }
     };
-    if error.errno == EEXIST {
-        return existing::explain(&mut rtnl, request, &settings, &ends, error);
+    if error.errno != EEXIST {
+        return Err(anyhow!(
+            "{}: cannot create VXLAN end{}: {error}",
+            quote(&request.name),
+            Where(request.netns.as_deref())
+        ));
     }
-    Err(anyhow!(
-        "{}: cannot create VXLAN end{}: {error}",
-        quote(&request.name),
-        Where(request.netns.as_deref())
-    ))
+    let in_underlay = node.is_some() && matches!(link::get(rtnl, &request.name), Ok(Some(_)));
+    Ok(Err(Refused {
+        error,
+        settings,
+        in_underlay,
+    }))
 }
 
 /// ADDR as given, or the first address `/etc/hosts` has for it (of the
