@@ -1,6 +1,6 @@
 //! `cargo xtask examples`: `examples/redblue.mk`, `examples/redblue.sh`
-//! and `examples/torus.sh` (4x4 and 10x10) run against the built binaries,
-//! each inside a fresh sandbox.
+//! and `examples/torus.sh` (4x4 and 10x10, alone and over machines) run
+//! against the built binaries, each inside a fresh sandbox.
 
 use std::path::Path;
 use std::process::Command;
@@ -16,7 +16,8 @@ pub const COMMAND: Subcommand = Subcommand {
     name: "examples",
     synopsis: "",
     about: "dist, then examples/redblue.mk, examples/redblue.sh and\n\
-            examples/torus.sh (4x4 and 10x10) in a sandbox.",
+            examples/torus.sh (4x4 and 10x10, also over 2 and 4\n\
+            machines) in a sandbox.",
     run: |args| {
         args.end()?;
         run()
@@ -71,14 +72,17 @@ test "$(ls /run/netns)" = red
 ip -n red link show theirs
 "#;
 
-/// The torus at 4x4 and 10x10: built, pinged and taken down, each phase
-/// timed, nothing left. With a namespace of its name already there, it
+/// The torus at 4x4 and 10x10, and split over 2 and 4 machines: built,
+/// pinged and taken down, each phase timed, nothing left. With a namespace of its name already there, it
 /// makes nothing and leaves that one alone.
 const TORUS: &str = r#"
 set -eux
 sh examples/torus.sh 4 4
 test -z "$(ls /run/netns)"
 sh examples/torus.sh 10 10
+test -z "$(ls /run/netns)"
+sh examples/torus.sh --hosts 2 4 4
+sh examples/torus.sh --hosts 4 10 10
 test -z "$(ls /run/netns)"
 ip netns add t3-2
 if sh examples/torus.sh 4 4; then

@@ -81,7 +81,7 @@ pub const A: Machine = Machine {
         },
         Step {
             name: "veth-red up",
-            argv: &["linkup", "-n", "red", "veth-red"],
+            argv: &["linkup", "-n", "red", "--wait", "veth-red"],
             expect: Expect::Success,
             after: After::Up(&[("red", "veth-red", true)]),
         },
@@ -148,7 +148,7 @@ pub const B: Machine = Machine {
         },
         Step {
             name: "veth-blue up",
-            argv: &["linkup", "-n", "blue", "veth-blue"],
+            argv: &["linkup", "-n", "blue", "--wait", "veth-blue"],
             expect: Expect::Success,
             after: After::Up(&[("blue", "veth-blue", true)]),
         },
