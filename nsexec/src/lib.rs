@@ -6,6 +6,7 @@
 mod exec;
 mod options;
 mod setup;
+mod template;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -23,7 +24,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     TOOL.main(
         || options::parse(args),
         |invocation| {
-            setup::enter(&invocation.netns)?;
+            setup::enter(&invocation.netns, invocation.all_mounts)?;
             Ok(exec::exec(&invocation.command))
         },
     )

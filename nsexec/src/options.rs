@@ -4,20 +4,26 @@ use std::ffi::OsString;
 
 use anyhow::Result;
 use nscore::cli::flags;
-use nscore::cli::{usage, Arg, Command, Complete, Operands, Spec, MAIN};
+use nscore::cli::{usage, Arg, Command, Complete, Flag, Operands, Spec, MAIN};
 
 pub const SPEC: Spec = Spec {
     name: "nsexec",
-    usage: &[("NS COMMAND [ARG...]", "")],
+    usage: &[("[--all-mounts] NS COMMAND [ARG...]", "")],
     about: "\
 Run COMMAND inside network namespace NS, as `ip netns exec` does. NS is a
 name under /run/netns or a path such as /proc/PID/ns/net. COMMAND runs with
 its own mount namespace in which /sys shows NS's interfaces and each file in
 /etc/netns/NS/ is bind-mounted over the one in /etc. nsexec replaces itself
 with COMMAND (no fork): the exit status and signals are COMMAND's own.
-Options come before NS.
+Options come before NS. With many namespaces mounted, COMMAND gets a copy
+of an exec template kept in /run/nstools: the caller's mounts but for the
+namespaces in /run/netns, so that its cost does not grow with them.
 ",
-    flags: &[],
+    flags: &[Flag::long("all-mounts").help(
+        "give COMMAND a copy of every mount, the namespaces in /run/netns \
+         included, as ip netns exec does (its cost grows with the \
+         namespaces present)",
+    )],
     operands: &[Operands {
         action: MAIN,
         kinds: &[Complete::Netns, Complete::Command],
@@ -33,11 +39,18 @@ executed, 127 COMMAND was not found.
 pub struct Invocation {
     pub netns: String,
     pub command: Vec<OsString>,
+    /// `--all-mounts`: the whole mount table, not the exec template's.
+    pub all_mounts: bool,
 }
 
 pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command<Invocation>> {
     let mut operands = Vec::new();
+    let mut all_mounts = false;
     let command = SPEC.parse(args, |arg| match arg {
+        Arg::Switch("all-mounts") => {
+            all_mounts = true;
+            Ok(())
+        }
         Arg::Operand(operand) => {
             operands.push(operand);
             Ok(())
@@ -56,7 +69,11 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command<Invocat
         if command.is_empty() {
             return Err(usage("missing COMMAND"));
         }
-        Ok(Invocation { netns, command })
+        Ok(Invocation {
+            netns,
+            command,
+            all_mounts,
+        })
     })
 }
 
@@ -79,14 +96,24 @@ mod tests {
             parse_str(&["red", "ip", "-n", "x", "--help"]).unwrap(),
             Command::Run(Invocation {
                 netns: "red".into(),
-                command: ["ip", "-n", "x", "--help"].map(OsString::from).to_vec()
+                command: ["ip", "-n", "x", "--help"].map(OsString::from).to_vec(),
+                all_mounts: false,
             })
         );
         assert_eq!(
             parse_str(&["--", "red", "-x"]).unwrap(),
             Command::Run(Invocation {
                 netns: "red".into(),
-                command: vec!["-x".into()]
+                command: vec!["-x".into()],
+                all_mounts: false,
+            })
+        );
+        assert_eq!(
+            parse_str(&["--all-mounts", "red", "--all-mounts"]).unwrap(),
+            Command::Run(Invocation {
+                netns: "red".into(),
+                command: vec!["--all-mounts".into()],
+                all_mounts: true,
             })
         );
     }

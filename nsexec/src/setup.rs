@@ -16,12 +16,16 @@ use rustix::thread::UnshareFlags;
 
 use crate::TOOL;
 
-/// Moves this process into NS with a private view of `/sys` and `/etc`.
-pub fn enter(spec: &str) -> Result<()> {
+/// Moves this process into NS with a private view of `/sys` and `/etc`:
+/// a copy of the exec template (see `template`), or with `all_mounts`, or
+/// where there is none, of the caller's whole mount table.
+pub fn enter(spec: &str, all_mounts: bool) -> Result<()> {
     netns::enter(spec)?;
-    // SAFETY: nsexec is single-threaded and shares no file table.
-    unsafe { rustix::thread::unshare_unsafe(UnshareFlags::NEWNS) }
-        .map_err(|e| anyhow!("cannot create a mount namespace: {}", privileged(e)))?;
+    if all_mounts || !crate::template::enter_copy() {
+        // SAFETY: nsexec is single-threaded and shares no file table.
+        unsafe { rustix::thread::unshare_unsafe(UnshareFlags::NEWNS) }
+            .map_err(|e| anyhow!("cannot create a mount namespace: {}", privileged(e)))?;
+    }
     // Our mounts below must not propagate back to the caller's namespace.
     mount_change(
         "/",

@@ -153,7 +153,7 @@ fn help_and_version() {
     assert_eq!(
         r.stdout,
         format!(
-            "Usage: nsexec NS COMMAND [ARG...]\nnsexec (nstools) {}\n",
+            "Usage: nsexec [--all-mounts] NS COMMAND [ARG...]\nnsexec (nstools) {}\n",
             env!("CARGO_PKG_VERSION")
         )
     );
