@@ -6,9 +6,11 @@
 //! what it deleted stays deleted.
 
 use std::ffi::OsString;
+use std::os::fd::OwnedFd;
 
 use anyhow::{anyhow, Result};
 use nscore::batch::{self, Journal, Sockets};
+use nscore::rtnl::Rtnl;
 
 use crate::options::{self, Action, Delete, Remote, Request};
 use crate::{create, delete, remote};
@@ -40,16 +42,33 @@ impl Session {
 
     /// Creates the VXLAN end; true if it was made (not there already).
     fn remote(&mut self, request: &Remote) -> Result<bool> {
-        let (ns, uns) = (request.netns.as_deref(), request.underlay.as_deref());
-        let (underlay, node) = self.sockets.pair(uns, ns)?;
-        let node_elsewhere = node.filter(|n| n.id != underlay.id).map(|n| &n.fd);
-        let refused = match remote::send(&mut underlay.rtnl, request, node_elsewhere)? {
-            Ok(()) => return Ok(true),
-            Err(refused) => refused,
+        let mut sockets = Kept {
+            sockets: &mut self.sockets,
+            ns: request.netns.as_deref(),
+            uns: request.underlay.as_deref(),
         };
-        let (node, underlay) = self.sockets.pair(ns, uns)?;
-        let underlay_elsewhere = underlay.filter(|u| u.id != node.id).map(|u| &u.fd);
-        remote::existing::explain(&mut node.rtnl, request, refused, underlay_elsewhere)
+        remote::make(&mut sockets, request)
+    }
+}
+
+/// A VXLAN end's two namespaces, from the sockets the batch keeps.
+struct Kept<'a> {
+    sockets: &'a mut Sockets,
+    ns: Option<&'a str>,
+    uns: Option<&'a str>,
+}
+
+impl remote::Sockets for Kept<'_> {
+    fn underlay(&mut self) -> Result<(&mut Rtnl, Option<&OwnedFd>)> {
+        let (underlay, node) = self.sockets.pair(self.uns, self.ns)?;
+        let node = node.filter(|n| n.id != underlay.id).map(|n| &n.fd);
+        Ok((&mut underlay.rtnl, node))
+    }
+
+    fn node(&mut self) -> Result<(&mut Rtnl, Option<&OwnedFd>)> {
+        let (node, underlay) = self.sockets.pair(self.ns, self.uns)?;
+        let underlay = underlay.filter(|u| u.id != node.id).map(|u| &u.fd);
+        Ok((&mut node.rtnl, underlay))
     }
 }
 

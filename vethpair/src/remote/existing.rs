@@ -13,60 +13,84 @@ use nscore::netns::Where;
 use nscore::rtnl::{NetlinkError, Rtnl, RTM_GETLINK, RTM_NEWLINK};
 
 use super::vxlan::Settings;
-use super::Refused;
 use crate::nsid::nsid_of;
 use crate::options::Remote;
 
-/// Turns EEXIST into the right message, or into success for `-p`
-/// (`Ok(false)`: the end was there). `rtnl` is a socket in NAME's
-/// namespace; `underlay_elsewhere` the underlay (None: that namespace).
+/// NAME as found in its namespace, with its VXLAN settings if any.
+pub struct There {
+    link: Link,
+    settings: Option<Settings>,
+}
+
+/// NAME in the namespace of `rtnl`, if it is there.
+pub fn lookup(rtnl: &mut Rtnl, request: &Remote) -> anyhow::Result<Option<There>> {
+    let name = &request.name;
+    let mut found = None;
+    let outcome = rtnl.request(RTM_GETLINK, 0, &link::by_name(name), |reply| {
+        if reply.kind == RTM_NEWLINK && found.is_none() {
+            found = Link::parse(reply.payload).map(|link| There {
+                link,
+                settings: Settings::of_reply(reply.payload),
+            });
+        }
+    });
+    match outcome {
+        Err(e) if !is_no_device(&e) => Err(cannot_inspect(request, e)),
+        _ => Ok(found),
+    }
+}
+
+fn cannot_inspect(request: &Remote, e: NetlinkError) -> anyhow::Error {
+    let ns = Where(request.netns.as_deref());
+    anyhow!(
+        "{}: cannot inspect the existing interface{ns}: {e}",
+        quote(&request.name)
+    )
+}
+
+/// NAME being `there` (looked up on `rtnl`, a socket in its namespace):
+/// an error that says so, or success for `-p` (`Ok(false)`) when it is
+/// the end asked for, with the `wanted` settings over the underlay
+/// `underlay_elsewhere` (None: NAME's namespace).
 pub fn explain(
     rtnl: &mut Rtnl,
     request: &Remote,
-    refused: Refused,
+    there: There,
+    wanted: &Settings,
     underlay_elsewhere: Option<&OwnedFd>,
 ) -> anyhow::Result<bool> {
-    let Refused {
-        error,
-        settings: wanted,
-        in_underlay,
-    } = refused;
     let ns = Where(request.netns.as_deref());
     let name = quote(&request.name);
-    let check = |e: NetlinkError| anyhow!("{name}: cannot inspect the existing interface{ns}: {e}");
-    let Some((link, found)) = lookup(rtnl, &request.name).map_err(check)? else {
-        if in_underlay && error.message.is_none() {
-            let uns = Where(request.underlay.as_deref());
-            return Err(anyhow!(
-                "{name}: interface already exists{uns} (the underlay, where this kernel \
-                 looks the name up)"
-            ));
-        }
-        // Another end uses this VNI and port in the underlay: the kernel
-        // says so in its own words.
-        return Err(anyhow!("{name}: cannot create VXLAN end{ns}: {error}"));
-    };
     if !request.exist_ok {
         return Err(anyhow!("{name}: interface already exists{ns}"));
     }
-    match mismatch(rtnl, &link, found, &wanted, underlay_elsewhere).map_err(check)? {
+    let differs = mismatch(
+        rtnl,
+        &there.link,
+        there.settings,
+        wanted,
+        underlay_elsewhere,
+    );
+    match differs.map_err(|e| cannot_inspect(request, e))? {
         None => Ok(false),
         Some(why) => Err(anyhow!("{name}: interface already exists{ns}, {why}")),
     }
 }
 
-/// The link called `name`, with its VXLAN settings when it has any.
-fn lookup(rtnl: &mut Rtnl, name: &str) -> Result<Option<(Link, Option<Settings>)>, NetlinkError> {
-    let mut found = None;
-    let outcome = rtnl.request(RTM_GETLINK, 0, &link::by_name(name), |reply| {
-        if reply.kind == RTM_NEWLINK && found.is_none() {
-            found = Link::parse(reply.payload).map(|l| (l, Settings::of_reply(reply.payload)));
-        }
-    });
-    match outcome {
-        Err(e) if !is_no_device(&e) => Err(e),
-        _ => Ok(found),
+/// EEXIST when NAME is not in its namespace: taken in the underlay (by a
+/// kernel before 6.14, `in_underlay`), or the VNI and port are.
+pub fn refused(request: &Remote, error: &NetlinkError, in_underlay: bool) -> anyhow::Error {
+    if in_underlay && error.message.is_none() {
+        let uns = Where(request.underlay.as_deref());
+        return anyhow!(
+            "{}: interface already exists{uns} (the underlay, where this kernel \
+             looks the name up)",
+            quote(&request.name)
+        );
     }
+    // Another end uses this VNI and port in the underlay: the kernel says
+    // so in its own words.
+    super::cannot_create(request, error)
 }
 
 /// None when `link` is a VXLAN end with the `wanted` settings whose

@@ -17,6 +17,7 @@ use anyhow::{anyhow, Context};
 use nscore::cli::quote;
 use nscore::host;
 use nscore::link;
+use nscore::message::Message;
 use nscore::netns::{self, Where};
 use nscore::rtnl::{NetlinkError, Rtnl, NLM_F_CREATE, NLM_F_EXCL, RTM_NEWLINK};
 
@@ -41,47 +42,109 @@ fn vni_taken(error: &NetlinkError) -> bool {
     error.errno == EEXIST && error.message.is_some()
 }
 
+/// The two sockets a VXLAN end is made with, however the caller keeps
+/// them: one in the underlay, which sends the request, and one in NAME's
+/// namespace, which looks at what is there when the kernel refuses.
+pub trait Sockets {
+    /// A socket in the underlay, and NAME's namespace when it is another.
+    fn underlay(&mut self) -> anyhow::Result<(&mut Rtnl, Option<&OwnedFd>)>;
+    /// A socket in NAME's namespace, and the underlay when it is another.
+    fn node(&mut self) -> anyhow::Result<(&mut Rtnl, Option<&OwnedFd>)>;
+}
+
+/// The command line's sockets: the underlay's opened first, NAME's
+/// namespace's only when needed.
+struct Here {
+    node_fd: OwnedFd,
+    underlay_fd: OwnedFd,
+    apart: bool,
+    underlay: Rtnl,
+    node: Option<Rtnl>,
+}
+
+impl Sockets for Here {
+    fn underlay(&mut self) -> anyhow::Result<(&mut Rtnl, Option<&OwnedFd>)> {
+        Ok((&mut self.underlay, self.apart.then_some(&self.node_fd)))
+    }
+
+    fn node(&mut self) -> anyhow::Result<(&mut Rtnl, Option<&OwnedFd>)> {
+        if self.node.is_none() {
+            netns::enter_fd(&self.node_fd).context("cannot enter the namespace of NAME again")?;
+            self.node = Some(link::socket(None)?);
+        }
+        let rtnl = self.node.as_mut().expect("opened above");
+        Ok((rtnl, self.apart.then_some(&self.underlay_fd)))
+    }
+}
+
 pub fn create(request: &Remote) -> anyhow::Result<()> {
     // Both namespaces are opened first: a missing one stops us before
     // anything is created anywhere. Either defaults to this one.
     let here = || netns::open("/proc/thread-self/ns/net");
-    let node = request.netns.as_deref().map_or_else(here, netns::open)?;
-    let underlay = request.underlay.as_deref().map_or_else(here, netns::open)?;
+    let node_fd = request.netns.as_deref().map_or_else(here, netns::open)?;
+    let underlay_fd = request.underlay.as_deref().map_or_else(here, netns::open)?;
     if let Some(ns) = &request.underlay {
-        netns::enter_fd(&underlay)
+        netns::enter_fd(&underlay_fd)
             .with_context(|| format!("{}: cannot enter namespace", quote(ns)))?;
     }
-    let node_elsewhere = (!is_current_namespace(&node)).then_some(&node);
-    let mut rtnl = link::socket(None)?;
-    let refused = match send(&mut rtnl, request, node_elsewhere)? {
-        Ok(()) => return Ok(()),
-        Err(refused) => refused,
+    let mut sockets = Here {
+        apart: !is_current_namespace(&node_fd),
+        underlay: link::socket(None)?,
+        node: None,
+        node_fd,
+        underlay_fd,
     };
-    netns::enter_fd(&node).context("cannot enter the namespace of NAME again")?;
-    let mut rtnl = link::socket(None)?;
-    let underlay_elsewhere = (!is_current_namespace(&underlay)).then_some(&underlay);
-    existing::explain(&mut rtnl, request, refused, underlay_elsewhere).map(drop)
+    make(&mut sockets, request).map(drop)
 }
 
-/// The kernel's EEXIST, for [`existing::explain`] to turn into words.
-pub struct Refused {
-    pub error: NetlinkError,
-    /// What was asked for, ADDR and DEV resolved.
-    pub settings: Settings,
-    /// NAME is taken in the underlay (which a kernel before 6.14 checks).
-    pub in_underlay: bool,
-}
-
-/// Asks for the end on `rtnl`, a socket in the underlay, NAME going to
-/// the namespace `node_elsewhere` (None: the underlay itself). `Ok(Ok(_))`:
-/// made; `Ok(Err(_))`: the kernel said EEXIST, which a socket in NAME's
-/// namespace can explain (or find to be what `-p` accepts).
+/// Makes the end; `Ok(false)` when it was there already (`-p`).
 #[inline(never)] // one copy for the command line and a batch (size)
-pub fn send(
+pub fn make(sockets: &mut impl Sockets, request: &Remote) -> anyhow::Result<bool> {
+    let (rtnl, node_elsewhere) = sockets.underlay()?;
+    let (message, settings) = prepare(rtnl, request, node_elsewhere)?;
+    let mut error = match rtnl.ack(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &message) {
+        Ok(()) => return Ok(true),
+        Err(error) if error.errno == EEXIST => error,
+        Err(error) => return Err(cannot_create(request, &error)),
+    };
+    // A kernel before 6.14 looks NAME up where the request comes from.
+    let in_underlay =
+        node_elsewhere.is_some() && matches!(link::get(rtnl, &request.name), Ok(Some(_)));
+    let (rtnl, underlay_elsewhere) = sockets.node()?;
+    if let Some(there) = existing::lookup(rtnl, request)? {
+        return existing::explain(rtnl, request, there, &settings, underlay_elsewhere);
+    }
+    // NAME is free, so another end holds this VNI and port in the
+    // underlay: perhaps one whose namespace is being deleted.
+    let asked = Instant::now();
+    while vni_taken(&error) && asked.elapsed() < VNI_WAIT {
+        sleep(VNI_POLL);
+        let (rtnl, _) = sockets.underlay()?;
+        match rtnl.ack(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &message) {
+            Ok(()) => return Ok(true),
+            Err(e) => error = e,
+        }
+    }
+    Err(existing::refused(request, &error, in_underlay))
+}
+
+/// `NAME: cannot create VXLAN end in namespace "NS": WHY`.
+pub fn cannot_create(request: &Remote, error: &NetlinkError) -> anyhow::Error {
+    anyhow!(
+        "{}: cannot create VXLAN end{}: {error}",
+        quote(&request.name),
+        Where(request.netns.as_deref())
+    )
+}
+
+/// The request for the end, and its settings with ADDR and DEV resolved
+/// (on `rtnl`, a socket in the underlay), NAME going to the namespace
+/// `node_elsewhere` (None: the underlay itself).
+fn prepare(
     rtnl: &mut Rtnl,
     request: &Remote,
     node_elsewhere: Option<&OwnedFd>,
-) -> anyhow::Result<Result<(), Refused>> {
+) -> anyhow::Result<(Message, Settings)> {
     let uns = Where(request.underlay.as_deref());
     let remote = resolve(&request.remote, request.local)?;
     let mut settings = Settings {
@@ -105,28 +168,10 @@ pub fn send(
         }
     };
     let node = node_elsewhere.map(|fd| fd.as_raw_fd());
-    let message = vxlan::request(&request.name, &settings, mtu, node);
-    let asked = Instant::now();
-    let error = loop {
-        match rtnl.ack(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &message) {
-            Ok(()) => return Ok(Ok(())),
-            Err(e) if vni_taken(&e) && asked.elapsed() < VNI_WAIT => sleep(VNI_POLL),
-            Err(e) => break e,
-        }
-    };
-    if error.errno != EEXIST {
-        return Err(anyhow!(
-            "{}: cannot create VXLAN end{}: {error}",
-            quote(&request.name),
-            Where(request.netns.as_deref())
-        ));
-    }
-    let in_underlay = node.is_some() && matches!(link::get(rtnl, &request.name), Ok(Some(_)));
-    Ok(Err(Refused {
-        error,
+    Ok((
+        vxlan::request(&request.name, &settings, mtu, node),
         settings,
-        in_underlay,
-    }))
+    ))
 }
 
 /// ADDR as given, or the first address `/etc/hosts` has for it (of the
