@@ -13,7 +13,7 @@ use nscore::rtnl::RTM_DELADDR;
 
 use crate::address::Address;
 use crate::assign;
-use crate::options::{self, Action};
+use crate::options::Action;
 
 const EADDRNOTAVAIL: i32 = 99;
 
@@ -52,10 +52,9 @@ impl Session {
 
 impl batch::Session for Session {
     fn line(&mut self, argv: Vec<OsString>) -> Result<()> {
-        let request = match batch::line_command(options::parse(argv)?)? {
+        let request = match batch::request(argv)? {
             Action::Assign(request) => request,
             Action::List(_) => return Err(anyhow!("-l is not for a batch line")),
-            Action::Batch(_) => return Err(batch::nested()),
         };
         let rtnl = &mut self.sockets.get(request.netns.as_deref())?.rtnl;
         let done = assign::apply(rtnl, &request)?;

@@ -17,17 +17,8 @@ use options::Action;
 pub const TOOL: Tool = Tool::new(&options::SPEC).stale_remedy("nsadd -d");
 
 pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
-    TOOL.main(
-        || options::parse(args.into_iter().collect()),
-        |action| {
-            match action {
-                Action::Assign(request) => assign::assign(&request)?,
-                Action::List(request) => list::list(&request)?,
-                Action::Batch(file) => {
-                    return nscore::batch::run(&TOOL, &file, &mut batch::Session::new()?)
-                }
-            }
-            Ok(ExitCode::SUCCESS)
-        },
-    )
+    TOOL.main_batched(args, batch::Session::new, |action| match action {
+        Action::Assign(request) => assign::assign(&request),
+        Action::List(request) => list::list(&request),
+    })
 }

@@ -3,9 +3,9 @@
 
 use std::ffi::OsString;
 
-use nscore::batch::Batch;
-use nscore::cli::flags::{self, ALL_NETNS, BATCH, DELETE, EXIST_OK, FORCE, JSON, LIST, NETNS};
-use nscore::cli::{quote, usage, Arg, Batched, Command, Complete, Flag, Operands, Spec, MAIN};
+use nscore::cli::flags::{ALL_NETNS, BATCH, DELETE, EXIST_OK, FORCE, JSON, LIST, NETNS};
+use nscore::cli::{quote, usage, Arg, Batched, Command, Given, Parse};
+use nscore::cli::{Complete, Flag, Operands, Spec, MAIN};
 use nscore::{listing, names};
 
 use crate::address::{self, Address, Extras};
@@ -52,18 +52,9 @@ them.
         BATCH,
     ],
     operands: &[
-        Operands {
-            action: MAIN,
-            kinds: &[Complete::Device, Complete::Nothing],
-        },
-        Operands {
-            action: "delete",
-            kinds: &[Complete::Device, Complete::Nothing],
-        },
-        Operands {
-            action: "list",
-            kinds: &[Complete::Device],
-        },
+        Operands::of(MAIN, &[Complete::Device, Complete::Nothing]),
+        Operands::of("delete", &[Complete::Device, Complete::Nothing]),
+        Operands::of("list", &[Complete::Device]),
     ],
     options_first: false,
     exit_status: "0 success, 1 the operation failed, 2 usage error.\n",
@@ -73,8 +64,6 @@ them.
 pub enum Action {
     Assign(Request),
     List(listing::Request),
-    /// `--batch FILE`: the invocations are in FILE.
-    Batch(Batch),
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -93,37 +82,30 @@ pub enum Mode {
     Delete { force: bool },
 }
 
-pub fn parse(args: Vec<OsString>) -> anyhow::Result<Command<Action>> {
-    let mut netns = None;
-    let (mut exist_ok, mut force, mut all, mut json) = (false, false, false, false);
-    let mut extras = Extras::default();
-    let mut operands = Vec::new();
-    let command = SPEC.parse_batch(args, |arg| {
-        match arg {
-            Arg::Value("netns", ns) => netns = Some(ns),
-            Arg::Switch("exist-ok") => exist_ok = true,
-            Arg::Switch("force") => force = true,
-            Arg::Switch("broadcast") => extras.broadcast = true,
-            Arg::Switch("nodad") => extras.nodad = true,
-            Arg::Switch("delete" | "list") => {}
-            Arg::Switch("json") => json = true,
-            Arg::Switch("all-netns") => all = true,
-            Arg::Operand(operand) => operands.push(flags::utf8(operand)?),
-            other => return Err(other.unexpected()),
-        }
-        Ok(())
-    })?;
-    command.try_map(|batched| {
-        let mode = match batched {
-            Batched::Batch(batch) => return Ok(Action::Batch(batch)),
-            Batched::Action(MAIN) => Mode::Add { exist_ok, extras },
-            Batched::Action("list") => {
-                return listing::Request::new(netns, all, json, operands).map(Action::List)
+impl Parse for Action {
+    fn parse(args: Vec<OsString>) -> anyhow::Result<Command<Batched<Action>>> {
+        let mut given = Given::default();
+        let mut extras = Extras::default();
+        let command = SPEC.parse_given(args, &mut given, |arg| {
+            match arg {
+                Arg::Switch("broadcast") => extras.broadcast = true,
+                Arg::Switch("nodad") => extras.nodad = true,
+                other => return Err(other.unexpected()),
             }
-            Batched::Action(_) => Mode::Delete { force },
-        };
-        assign(netns, operands, mode).map(Action::Assign)
-    })
+            Ok(())
+        })?;
+        command.request(|action| {
+            let mode = match action {
+                "list" => return listing::Request::new(given).map(Action::List),
+                MAIN => Mode::Add {
+                    exist_ok: given.exist_ok,
+                    extras,
+                },
+                _ => Mode::Delete { force: given.force },
+            };
+            assign(given.netns, given.operands, mode).map(Action::Assign)
+        })
+    }
 }
 
 fn assign(netns: Option<String>, operands: Vec<String>, mode: Mode) -> anyhow::Result<Request> {
@@ -160,23 +142,25 @@ mod tests {
 
     #[test]
     fn the_table_is_what_the_parser_takes() {
-        testkit::options::check_table(&SPEC, parse);
+        testkit::options::check_table(&SPEC, Action::parse);
     }
 
-    fn parse_str(args: &[&str]) -> anyhow::Result<Command<Action>> {
-        parse(nscore::cli::command_line("ipassign", args))
+    fn parse_str(args: &[&str]) -> anyhow::Result<Command<Batched<Action>>> {
+        Action::parse(nscore::cli::command_line("ipassign", args))
     }
 
     fn request(args: &[&str]) -> Request {
         match parse_str(args).unwrap() {
-            Command::Run(Action::Assign(request)) => request,
+            Command::Run(Batched::Action(Action::Assign(request))) => request,
             other => panic!("{other:?}"),
         }
     }
 
     #[test]
     fn list_takes_a_scope_and_devices() {
-        let Command::Run(Action::List(r)) = parse_str(&["-lA", "--json", "lo"]).unwrap() else {
+        let Command::Run(Batched::Action(Action::List(r))) =
+            parse_str(&["-lA", "--json", "lo"]).unwrap()
+        else {
             panic!("not a listing");
         };
         assert!(r.all && r.json && r.netns.is_none() && r.devices == ["lo"]);

@@ -15,7 +15,7 @@ use nscore::cli::quote;
 use nscore::link::{self, is_no_device};
 use nscore::netns::{self, Where};
 
-use crate::options::{self, Action, Request};
+use crate::options::{Action, Request};
 use crate::set::{change, failure};
 use crate::wait::{self, Watch};
 
@@ -110,10 +110,9 @@ impl Session {
 
 impl batch::Session for Session {
     fn line(&mut self, argv: Vec<OsString>) -> Result<()> {
-        match batch::line_command(options::parse(argv)?)? {
+        match batch::request(argv)? {
             Action::Set(request) => self.set(request),
             Action::List(_) => Err(anyhow!("-l is not for a batch line")),
-            Action::Batch(_) => Err(batch::nested()),
         }
     }
 

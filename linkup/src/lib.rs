@@ -13,21 +13,13 @@ use std::ffi::OsString;
 use std::process::ExitCode;
 
 use nscore::cli::Tool;
+use options::Action;
 
 pub const TOOL: Tool = Tool::new(&options::SPEC).stale_remedy("nsadd -d");
 
 pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
-    TOOL.main(
-        || options::parse(args.into_iter().collect()),
-        |action| {
-            match action {
-                options::Action::Set(request) => set::set(&request)?,
-                options::Action::List(request) => list::list(&request)?,
-                options::Action::Batch(file) => {
-                    return nscore::batch::run(&TOOL, &file, &mut batch::Session::new()?)
-                }
-            }
-            Ok(ExitCode::SUCCESS)
-        },
-    )
+    TOOL.main_batched(args, batch::Session::new, |action| match action {
+        Action::Set(request) => set::set(&request),
+        Action::List(request) => list::list(&request),
+    })
 }

@@ -4,9 +4,9 @@
 use std::ffi::OsString;
 use std::time::Duration;
 
-use nscore::batch::Batch;
-use nscore::cli::flags::{self, ALL_NETNS, BATCH, JSON, LIST, NETNS};
-use nscore::cli::{quote, usage, Arg, Batched, Command, Complete, Flag, Operands, Spec, MAIN};
+use nscore::cli::flags::{ALL_NETNS, BATCH, JSON, LIST, NETNS};
+use nscore::cli::{quote, usage, Arg, Batched, Command, Given, Parse};
+use nscore::cli::{Complete, Flag, Operands, Spec, MAIN};
 use nscore::{listing, names};
 
 pub const SPEC: Spec = Spec {
@@ -53,14 +53,8 @@ With --batch, every line is applied first, then linkup waits once.
         BATCH,
     ],
     operands: &[
-        Operands {
-            action: MAIN,
-            kinds: &[Complete::Device],
-        },
-        Operands {
-            action: "list",
-            kinds: &[Complete::Device],
-        },
+        Operands::of(MAIN, &[Complete::Device]),
+        Operands::of("list", &[Complete::Device]),
     ],
     options_first: false,
     exit_status: "\
@@ -73,8 +67,6 @@ did not come up in time), 2 usage error.
 pub enum Action {
     Set(Request),
     List(listing::Request),
-    /// `--batch FILE`: the invocations are in FILE.
-    Batch(Batch),
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -89,39 +81,28 @@ pub struct Request {
 /// How long `--wait` waits when no SECONDS are given.
 pub const DEFAULT_WAIT: Duration = Duration::from_secs(5);
 
-pub fn parse(args: Vec<OsString>) -> anyhow::Result<Command<Action>> {
-    let mut request = Request {
-        netns: None,
-        up: true,
-        devices: Vec::new(),
-        wait: None,
-    };
-    let (mut all, mut json) = (false, false);
-    let command = SPEC.parse_batch(args, |arg| {
-        match arg {
-            Arg::Value("netns", ns) => request.netns = Some(ns),
-            Arg::Switch("list") => {}
-            Arg::Switch("json") => json = true,
-            Arg::Switch("all-netns") => all = true,
-            Arg::Switch("down") => request.up = false,
-            Arg::Optional("wait", seconds) => {
-                request.wait = Some(match seconds {
-                    Some(text) => seconds_of(&text)?,
-                    None => DEFAULT_WAIT,
-                })
+impl Parse for Action {
+    fn parse(args: Vec<OsString>) -> anyhow::Result<Command<Batched<Action>>> {
+        let mut given = Given::default();
+        let (mut up, mut wait) = (true, None);
+        let command = SPEC.parse_given(args, &mut given, |arg| {
+            match arg {
+                Arg::Switch("down") => up = false,
+                Arg::Optional("wait", seconds) => {
+                    wait = Some(match seconds {
+                        Some(text) => seconds_of(&text)?,
+                        None => DEFAULT_WAIT,
+                    })
+                }
+                other => return Err(other.unexpected()),
             }
-            Arg::Operand(dev) => request.devices.push(flags::utf8(dev)?),
-            other => return Err(other.unexpected()),
-        }
-        Ok(())
-    })?;
-    command.try_map(|batched| match batched {
-        Batched::Batch(batch) => Ok(Action::Batch(batch)),
-        Batched::Action("list") => {
-            listing::Request::new(request.netns, all, json, request.devices).map(Action::List)
-        }
-        Batched::Action(_) => check(request).map(Action::Set),
-    })
+            Ok(())
+        })?;
+        command.request(|action| match action {
+            "list" => listing::Request::new(given).map(Action::List),
+            _ => set(given, up, wait).map(Action::Set),
+        })
+    }
 }
 
 /// A number of seconds, whole or decimal (`0.5`, to the millisecond).
@@ -131,20 +112,20 @@ fn seconds_of(text: &str) -> anyhow::Result<Duration> {
         .ok_or_else(|| usage(format!("invalid value for --wait: {}", quote(text))))
 }
 
-fn check(request: Request) -> anyhow::Result<Request> {
-    if request.devices.is_empty() {
+fn set(given: Given, up: bool, wait: Option<Duration>) -> anyhow::Result<Request> {
+    if given.operands.is_empty() {
         return Err(usage("missing interface name"));
     }
-    for (i, dev) in request.devices.iter().enumerate() {
-        names::ifname(dev)?;
-        if request.devices[..i].contains(dev) {
-            return Err(usage(format!("{dev}: interface given twice")));
-        }
-    }
-    if let Some(ns) = &request.netns {
+    names::ifnames(&given.operands)?;
+    if let Some(ns) = &given.netns {
         nscore::netns::path_of(ns)?;
     }
-    Ok(request)
+    Ok(Request {
+        netns: given.netns,
+        up,
+        devices: given.operands,
+        wait,
+    })
 }
 
 #[cfg(test)]
@@ -153,25 +134,25 @@ mod tests {
 
     #[test]
     fn the_table_is_what_the_parser_takes() {
-        testkit::options::check_table(&SPEC, parse);
+        testkit::options::check_table(&SPEC, Action::parse);
     }
 
-    fn parse_str(args: &[&str]) -> anyhow::Result<Command<Action>> {
-        parse(nscore::cli::command_line("linkup", args))
+    fn parse_str(args: &[&str]) -> anyhow::Result<Command<Batched<Action>>> {
+        Action::parse(nscore::cli::command_line("linkup", args))
     }
 
-    fn set(netns: Option<&str>, up: bool, devices: &[&str]) -> Command<Action> {
-        Command::Run(Action::Set(Request {
+    fn set(netns: Option<&str>, up: bool, devices: &[&str]) -> Command<Batched<Action>> {
+        Command::Run(Batched::Action(Action::Set(Request {
             netns: netns.map(String::from),
             up,
             devices: devices.iter().map(|d| d.to_string()).collect(),
             wait: None,
-        }))
+        })))
     }
 
     fn wait_of(args: &[&str]) -> Option<Duration> {
         match parse_str(args).unwrap() {
-            Command::Run(Action::Set(request)) => request.wait,
+            Command::Run(Batched::Action(Action::Set(request))) => request.wait,
             other => panic!("{other:?}"),
         }
     }
@@ -179,7 +160,7 @@ mod tests {
     #[test]
     fn list_takes_a_scope_and_devices() {
         let list = |args: &[&str]| match parse_str(args).unwrap() {
-            Command::Run(Action::List(request)) => request,
+            Command::Run(Batched::Action(Action::List(request))) => request,
             other => panic!("{other:?}"),
         };
         let r = list(&["-l"]);

@@ -16,24 +16,11 @@ use rustix::thread::UnshareFlags;
 use crate::{delete, failed, run_dir, TOOL};
 
 /// Creates every namespace, or reports why not and creates none.
-pub fn add(names: &[String], exist_ok: bool) -> bool {
-    let _lock = match run_dir::prepare() {
-        Ok(lock) => lock,
-        Err(e) => {
-            TOOL.report(&e);
-            return false;
-        }
-    };
+pub fn add(names: &[String], exist_ok: bool) -> Result<bool> {
+    let _lock = run_dir::prepare()?;
     // Each name that is taken is reported, and then nothing is made.
-    let mut all_free = true;
-    for name in names {
-        if let Err(e) = check(name, exist_ok) {
-            TOOL.report(&e);
-            all_free = false;
-        }
-    }
-    if !all_free {
-        return false;
+    if !crate::each_ok(names, |name| check(name, exist_ok)) {
+        return Ok(false);
     }
     let mut made = Vec::new();
     for name in names {
@@ -43,11 +30,11 @@ pub fn add(names: &[String], exist_ok: bool) -> bool {
             Err(e) => {
                 TOOL.report(&e);
                 undo(&made);
-                return false;
+                return Ok(false);
             }
         }
     }
-    true
+    Ok(true)
 }
 
 /// Fails when NAME is taken, unless by a namespace and `exist_ok`.

@@ -9,7 +9,7 @@ use anyhow::{anyhow, Result};
 use nscore::batch::{self, Journal};
 use rustix::fs::FlockOperation;
 
-use crate::options::{self, Action};
+use crate::options::Action;
 use crate::{add, delete, run_dir};
 
 #[derive(Default)]
@@ -23,6 +23,10 @@ pub struct Session {
 }
 
 impl Session {
+    pub fn new() -> Result<Session> {
+        Ok(Session::default())
+    }
+
     /// Locks `/run/netns` (creating it and making it shared when `adding`),
     /// once for the batch.
     fn lock(&mut self, adding: bool) -> Result<()> {
@@ -41,7 +45,7 @@ impl Session {
 
 impl batch::Session for Session {
     fn line(&mut self, argv: Vec<OsString>) -> Result<()> {
-        match batch::line_command(options::parse(argv)?)? {
+        match batch::request(argv)? {
             Action::Add { names, exist_ok } => {
                 self.lock(true)?;
                 for name in names {
@@ -73,7 +77,6 @@ impl batch::Session for Session {
                 }
             }
             Action::List { .. } => return Err(anyhow!("-l is not for a batch line")),
-            Action::Batch(_) => return Err(batch::nested()),
         }
         Ok(())
     }

@@ -16,52 +16,23 @@ use rustix::mount::{unmount, UnmountFlags};
 use crate::{failed, run_dir, TOOL};
 
 /// Deletes the named namespaces, or none when one of them cannot be.
-pub fn delete(names: &[String], force: bool) -> bool {
-    let _lock = match run_dir::lock(FlockOperation::LockExclusive) {
-        Ok(lock) => lock,
-        Err(e) => {
-            TOOL.report(&e);
-            return false;
-        }
-    };
-    let mut all_ok = true;
-    for name in names {
-        if let Err(e) = check(OsStr::new(name), force) {
-            TOOL.report(&e);
-            all_ok = false;
-        }
-    }
-    if !all_ok {
-        return false;
-    }
-    for name in names {
-        if let Err(e) = remove(OsStr::new(name), force) {
-            TOOL.report(&e);
-            all_ok = false;
-        }
-    }
-    all_ok
+pub fn delete(names: &[String], force: bool) -> Result<bool> {
+    let _lock = run_dir::lock(FlockOperation::LockExclusive)?;
+    let check = |name: &String| check(OsStr::new(name), force);
+    let remove = |name: &String| remove(OsStr::new(name), force).map(drop);
+    Ok(crate::each_ok(names, check) && crate::each_ok(names, remove))
 }
 
 /// Deletes every namespace and stale entry of `/run/netns`; none at all is
 /// success. A directory there is not ours: it is reported and left.
-pub fn delete_all() -> bool {
-    let _lock = match run_dir::lock(FlockOperation::LockExclusive) {
-        Ok(lock) => lock,
-        Err(e) => {
-            TOOL.report(&e);
-            return false;
-        }
-    };
+pub fn delete_all() -> Result<bool> {
+    let _lock = run_dir::lock(FlockOperation::LockExclusive)?;
     let mut all_ok = true;
-    if let Err(e) = delete_all_locked(|e| {
+    delete_all_locked(|e| {
         TOOL.report(&e);
         all_ok = false;
-    }) {
-        TOOL.report(&e);
-        return false;
-    }
-    all_ok
+    })?;
+    Ok(all_ok)
 }
 
 /// Deletes every entry, `/run/netns` being locked; hands each failure to

@@ -37,10 +37,7 @@ fn entry_name(name: &str) -> Result<()> {
     } else {
         return Ok(());
     };
-    Err(usage(format!(
-        "{}: invalid namespace name: {why}",
-        quote(name)
-    )))
+    Err(names::invalid(name, "namespace", why))
 }
 
 #[cfg(test)]

@@ -3,9 +3,9 @@
 use std::ffi::OsString;
 
 use anyhow::Result;
-use nscore::batch::Batch;
-use nscore::cli::flags::{self, BATCH, DELETE, EXIST_OK, FORCE, JSON, LIST};
-use nscore::cli::{usage, Arg, Batched, Command, Complete, Flag, Operands, Spec, MAIN};
+use nscore::cli::flags::{BATCH, DELETE, EXIST_OK, FORCE, JSON, LIST};
+use nscore::cli::{usage, Arg, Batched, Command, Given, Parse};
+use nscore::cli::{Complete, Flag, Operands, Spec, MAIN};
 
 pub const SPEC: Spec = Spec {
     name: "nsadd",
@@ -31,63 +31,38 @@ pub const SPEC: Spec = Spec {
             .help("with -d: delete every namespace in /run/netns"),
         BATCH,
     ],
-    operands: &[Operands {
-        action: "delete",
-        kinds: &[Complete::Netns],
-    }],
+    operands: &[Operands::of("delete", &[Complete::Netns])],
     options_first: false,
     exit_status: "0 success, 1 an operation failed, 2 usage error.\n",
 };
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Action {
-    Add {
-        names: Vec<String>,
-        exist_ok: bool,
-    },
-    List {
-        json: bool,
-    },
-    Delete {
-        names: Vec<String>,
-        force: bool,
-    },
+    Add { names: Vec<String>, exist_ok: bool },
+    List { json: bool },
+    Delete { names: Vec<String>, force: bool },
     DeleteAll,
-    /// `--batch FILE`: the names are in FILE.
-    Batch(Batch),
 }
 
-pub fn parse(args: Vec<OsString>) -> Result<Command<Action>> {
-    let (mut exist_ok, mut force, mut all, mut json) = (false, false, false, false);
-    let mut names = Vec::new();
-    let command = SPEC.parse_batch(args, |arg| {
-        match arg {
-            Arg::Switch("exist-ok") => exist_ok = true,
-            Arg::Switch("force") => force = true,
-            Arg::Switch("all") => all = true,
-            Arg::Switch("json") => json = true,
-            Arg::Switch("list" | "delete") => {}
-            Arg::Operand(name) => names.push(flags::utf8(name)?),
-            other => return Err(other.unexpected()),
-        }
-        Ok(())
-    })?;
-    command.try_map(|batched| match batched {
-        Batched::Batch(batch) => Ok(Action::Batch(batch)),
-        Batched::Action("list") if !names.is_empty() => Err(usage("-l takes no names")),
-        Batched::Action("list") => Ok(Action::List { json }),
-        Batched::Action(action) => action_of(action, names, exist_ok, force, all),
-    })
+impl Parse for Action {
+    fn parse(args: Vec<OsString>) -> Result<Command<Batched<Action>>> {
+        let (mut given, mut all) = (Given::default(), false);
+        let command = SPEC.parse_given(args, &mut given, |arg| {
+            match arg {
+                Arg::Switch("all") => all = true,
+                other => return Err(other.unexpected()),
+            }
+            Ok(())
+        })?;
+        command.request(|action| action_of(action, given, all))
+    }
 }
 
-fn action_of(
-    action: &str,
-    names: Vec<String>,
-    exist_ok: bool,
-    force: bool,
-    all: bool,
-) -> Result<Action> {
+fn action_of(action: &str, given: Given, all: bool) -> Result<Action> {
+    let names = given.operands;
     match action {
+        "list" if !names.is_empty() => Err(usage("-l takes no names")),
+        "list" => Ok(Action::List { json: given.json }),
         "delete" if all && !names.is_empty() => Err(usage("-d --all takes no names")),
         "delete" if all => Ok(Action::DeleteAll),
         _ => {
@@ -98,9 +73,15 @@ fn action_of(
             // among good ones leaves the system as it was.
             crate::given::check(&names, action != MAIN)?;
             Ok(if action == MAIN {
-                Action::Add { names, exist_ok }
+                Action::Add {
+                    names,
+                    exist_ok: given.exist_ok,
+                }
             } else {
-                Action::Delete { names, force }
+                Action::Delete {
+                    names,
+                    force: given.force,
+                }
             })
         }
     }
@@ -112,16 +93,16 @@ mod tests {
 
     #[test]
     fn the_table_is_what_the_parser_takes() {
-        testkit::options::check_table(&SPEC, parse);
+        testkit::options::check_table(&SPEC, Action::parse);
     }
 
-    fn parse_str(args: &[&str]) -> Result<Command<Action>> {
-        parse(nscore::cli::command_line("nsadd", args))
+    fn parse_str(args: &[&str]) -> Result<Command<Batched<Action>>> {
+        Action::parse(nscore::cli::command_line("nsadd", args))
     }
 
     fn action(args: &[&str]) -> Action {
         match parse_str(args).unwrap() {
-            Command::Run(action) => action,
+            Command::Run(Batched::Action(action)) => action,
             other => panic!("{other:?}"),
         }
     }

@@ -10,7 +10,7 @@ use anyhow::anyhow;
 use rustix::io::Errno;
 use rustix::thread::LinkNameSpaceType;
 
-use crate::cli::{print_stdout, quote, quote_os, reason, usage};
+use crate::cli::{print_stdout, quote, quote_os, reason, Given};
 use crate::entry;
 use crate::json::{Array, Object};
 use crate::link::{self, no_such_interface, operstate_name};
@@ -31,27 +31,18 @@ pub struct Request {
 }
 
 impl Request {
-    /// A listing of `devices` (all when empty), their names checked.
-    pub fn new(
-        netns: Option<String>,
-        all: bool,
-        json: bool,
-        devices: Vec<String>,
-    ) -> anyhow::Result<Request> {
-        for (i, device) in devices.iter().enumerate() {
-            crate::names::ifname(device)?;
-            if devices[..i].contains(device) {
-                return Err(usage(format!("{}: interface given twice", quote(device))));
-            }
-        }
-        if let Some(ns) = &netns {
+    /// The listing a command line asks for: of the devices its operands
+    /// name (all when none), their names checked.
+    pub fn new(given: Given) -> anyhow::Result<Request> {
+        crate::names::ifnames(&given.operands)?;
+        if let Some(ns) = &given.netns {
             crate::netns::path_of(ns)?;
         }
         Ok(Request {
-            netns,
-            all,
-            json,
-            devices,
+            netns: given.netns,
+            all: given.all,
+            json: given.json,
+            devices: given.operands,
         })
     }
 
@@ -353,11 +344,16 @@ mod tests {
 
     #[test]
     fn requests_check_their_names() {
-        let ok = Request::new(Some("red".into()), false, true, vec!["lo".into()]).unwrap();
-        assert!(ok.json && ok.devices == ["lo"]);
+        let given = |netns: Option<&str>, devices: &[&str]| Given {
+            netns: netns.map(String::from),
+            json: true,
+            operands: devices.iter().map(|d| d.to_string()).collect(),
+            ..Given::default()
+        };
+        let ok = Request::new(given(Some("red"), &["lo"])).unwrap();
+        assert!(ok.json && ok.devices == ["lo"] && ok.netns.as_deref() == Some("red"));
         let message = |netns: Option<&str>, devices: &[&str]| {
-            let devices = devices.iter().map(|d| d.to_string()).collect();
-            let e = Request::new(netns.map(String::from), false, false, devices).unwrap_err();
+            let e = Request::new(given(netns, devices)).unwrap_err();
             assert!(e.is::<crate::cli::UsageError>(), "{e}");
             e.to_string()
         };

@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use crate::cli::{quote, usage};
+
 /// Longest interface name: IFNAMSIZ (16) including the terminating NUL.
 pub const IFNAME_MAX: usize = 15;
 /// Longest namespace name: NAME_MAX, since it is a file in `/run/netns`.
@@ -98,24 +100,30 @@ pub fn check_netns_name(name: &str) -> Result<(), BadName> {
 
 /// Checks an interface name, as an error that names it.
 pub fn ifname(name: &str) -> anyhow::Result<&str> {
-    check_ifname(name).map_err(|why| {
-        crate::cli::usage(format!(
-            "{}: invalid interface name: {why}",
-            crate::cli::quote(name)
-        ))
-    })?;
+    check_ifname(name).map_err(|why| invalid(name, "interface", why))?;
     Ok(name)
+}
+
+/// Checks interface names, none of them given twice.
+pub fn ifnames(names: &[String]) -> anyhow::Result<()> {
+    for (i, name) in names.iter().enumerate() {
+        ifname(name)?;
+        if names[..i].contains(name) {
+            return Err(usage(format!("{}: interface given twice", quote(name))));
+        }
+    }
+    Ok(())
 }
 
 /// Checks a namespace name, as an error that names it.
 pub fn netns_name(name: &str) -> anyhow::Result<&str> {
-    check_netns_name(name).map_err(|why| {
-        crate::cli::usage(format!(
-            "{}: invalid namespace name: {why}",
-            crate::cli::quote(name)
-        ))
-    })?;
+    check_netns_name(name).map_err(|why| invalid(name, "namespace", why))?;
     Ok(name)
+}
+
+/// The usage error `NAME: invalid WHAT name: WHY`.
+pub fn invalid(name: &str, what: &str, why: BadName) -> anyhow::Error {
+    usage(format!("{}: invalid {what} name: {why}", quote(name)))
 }
 
 #[cfg(test)]

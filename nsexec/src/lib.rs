@@ -21,11 +21,8 @@ pub const TOOL: Tool = Tool {
 };
 
 pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
-    TOOL.main(
-        || options::parse(args),
-        |invocation| {
-            setup::enter(&invocation.netns, invocation.all_mounts)?;
-            Ok(exec::exec(&invocation.command))
-        },
-    )
+    TOOL.main(args, options::parse, |invocation| {
+        setup::enter(&invocation.netns, invocation.all_mounts)?;
+        Ok(exec::exec(&invocation.command))
+    })
 }

@@ -24,10 +24,7 @@ namespaces in /run/netns, so that its cost does not grow with them.
          included, as ip netns exec does (its cost grows with the \
          namespaces present)",
     )],
-    operands: &[Operands {
-        action: MAIN,
-        kinds: &[Complete::Netns, Complete::Command],
-    }],
+    operands: &[Operands::of(MAIN, &[Complete::Netns, Complete::Command])],
     options_first: true,
     exit_status: "\
 COMMAND's; 125 nsexec itself failed, 126 COMMAND cannot be

@@ -48,10 +48,7 @@ lost after -W; then a line each in FILE's order:
 'NS HOST : xmt/rcv/%loss = 3/3/0%, min/avg/max = 0.031/0.040/0.052'.
 ",
     flags: FLAGS,
-    operands: &[Operands {
-        action: MAIN,
-        kinds: &[Complete::Host],
-    }],
+    operands: &[Operands::of(MAIN, &[Complete::Host])],
     options_first: false,
     exit_status: "\
 0 replies received (from every target), 1 too few replies (or a

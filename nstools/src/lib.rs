@@ -101,14 +101,8 @@ run 'nstools TOOL --help' for a tool's own options.
             .help("with --install: symbolic links instead"),
     ],
     operands: &[
-        Operands {
-            action: MAIN,
-            kinds: &[Complete::Command],
-        },
-        Operands {
-            action: "install",
-            kinds: &[Complete::Directory],
-        },
+        Operands::of(MAIN, &[Complete::Command]),
+        Operands::of("install", &[Complete::Directory]),
     ],
     options_first: true,
     exit_status: "the tool's; 1 --install failed, 2 usage error.\n",

@@ -12,7 +12,7 @@ use anyhow::{anyhow, Result};
 use nscore::batch::{self, Journal, Sockets};
 use nscore::rtnl::Rtnl;
 
-use crate::options::{self, Action, Delete, Remote, Request};
+use crate::options::{Action, Delete, Remote, Request};
 use crate::{create, delete, remote};
 
 pub struct Session {
@@ -74,32 +74,24 @@ impl remote::Sockets for Kept<'_> {
 
 impl batch::Session for Session {
     fn line(&mut self, argv: Vec<OsString>) -> Result<()> {
-        match batch::line_command(options::parse(argv)?)? {
-            Action::Create(request) => {
-                if self.create(&request)? {
-                    self.journal.record(Delete {
-                        netns: request.netns,
-                        names: vec![request.name],
-                        force: true,
-                    });
-                }
-            }
+        // Whether the line made an end (or a pair), and which one.
+        let (made, netns, name) = match batch::request(argv)? {
+            Action::Create(request) => (self.create(&request)?, request.netns, request.name),
+            Action::Remote(request) => (self.remote(&request)?, request.netns, request.name),
             Action::Delete(request) => {
                 let rtnl = &mut self.sockets.get(request.netns.as_deref())?.rtnl;
                 let deleted = delete::delete_on(rtnl, &request)?;
                 self.journal.removed(deleted);
-            }
-            Action::Remote(request) => {
-                if self.remote(&request)? {
-                    self.journal.record(Delete {
-                        netns: request.netns,
-                        names: vec![request.name],
-                        force: true,
-                    });
-                }
+                return Ok(());
             }
             Action::List(_) => return Err(anyhow!("-l is not for a batch line")),
-            Action::Batch(_) => return Err(batch::nested()),
+        };
+        if made {
+            self.journal.record(Delete {
+                netns,
+                names: vec![name],
+                force: true,
+            });
         }
         Ok(())
     }

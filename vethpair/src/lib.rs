@@ -23,19 +23,10 @@ use options::Action;
 pub const TOOL: Tool = Tool::new(&options::SPEC).stale_remedy("nsadd -d");
 
 pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
-    TOOL.main(
-        || options::parse(args.into_iter().collect()),
-        |action| {
-            match action {
-                Action::Create(request) => create::create(&request)?,
-                Action::Remote(request) => remote::create(&request)?,
-                Action::Delete(request) => delete::delete(&request)?,
-                Action::List(request) => list::list(&request)?,
-                Action::Batch(file) => {
-                    return nscore::batch::run(&TOOL, &file, &mut batch::Session::new()?)
-                }
-            }
-            Ok(ExitCode::SUCCESS)
-        },
-    )
+    TOOL.main_batched(args, batch::Session::new, |action| match action {
+        Action::Create(request) => create::create(&request),
+        Action::Remote(request) => remote::create(&request),
+        Action::Delete(request) => delete::delete(&request),
+        Action::List(request) => list::list(&request),
+    })
 }

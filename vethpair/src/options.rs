@@ -5,11 +5,9 @@
 use std::ffi::OsString;
 use std::net::IpAddr;
 
-use nscore::batch::Batch;
-use nscore::cli::flags::{self, ALL_NETNS, BATCH, DELETE, EXIST_OK, FORCE, JSON, LIST, NETNS};
-use nscore::cli::{
-    parse_number, quote, usage, Arg, Batched, Command, Complete, Flag, Operands, Spec, MAIN,
-};
+use nscore::cli::flags::{ALL_NETNS, BATCH, DELETE, EXIST_OK, FORCE, JSON, LIST, NETNS};
+use nscore::cli::{parse_number, quote, usage, Arg, Batched, Command, Given, Parse};
+use nscore::cli::{Complete, Flag, Operands, Spec, MAIN};
 use nscore::{host, listing, names, netns};
 
 use crate::remote::vxlan::DEFAULT_PORT;
@@ -103,10 +101,7 @@ place, then vni:N and port:P (and local:ADDR).
         ALL_NETNS,
         BATCH,
     ],
-    operands: &[Operands {
-        action: "delete",
-        kinds: &[Complete::Device],
-    }],
+    operands: &[Operands::of("delete", &[Complete::Device])],
     options_first: false,
     exit_status: "\
 0 success, 1 the pair could not be created (a name taken, a
@@ -120,8 +115,6 @@ pub enum Action {
     Remote(Remote),
     Delete(Delete),
     List(listing::Request),
-    /// `--batch FILE`: the invocations are in FILE.
-    Batch(Batch),
 }
 
 /// `-d`: the pairs to delete.
@@ -175,65 +168,50 @@ impl Request {
     }
 }
 
-pub fn parse(args: Vec<OsString>) -> anyhow::Result<Command<Action>> {
-    let mut request = Request::default();
-    let mut vxlan = RemoteArgs::default();
-    let (mut force, mut all, mut json) = (false, false, false);
-    let mut names = Vec::new();
-    let command = SPEC.parse_batch(args, |arg| {
-        match arg {
-            Arg::Value("netns", ns) => request.netns = Some(ns),
-            Arg::Value("peer-netns", ns) => request.peer_netns = Some(ns),
-            Arg::Value("remote", addr) => vxlan.remote = addr,
-            Arg::Value("vni", n) => vxlan.vni = Some(n),
-            Arg::Value("port", p) => vxlan.port = Some(p),
-            Arg::Value("local", addr) => vxlan.local = Some(addr),
-            Arg::Value("underlay-netns", ns) => vxlan.underlay = Some(ns),
-            Arg::Value("dev", dev) => vxlan.dev = Some(dev),
-            Arg::Switch("exist-ok") => request.exist_ok = true,
-            Arg::Switch("force") => force = true,
-            Arg::Switch("delete" | "list") => {}
-            Arg::Switch("json") => json = true,
-            Arg::Switch("all-netns") => all = true,
-            Arg::Operand(name) => names.push(flags::utf8(name)?),
-            other => return Err(other.unexpected()),
-        }
-        Ok(())
-    })?;
-    command.try_map(|batched| match batched {
-        Batched::Batch(batch) => Ok(Action::Batch(batch)),
-        Batched::Action("delete") => delete(request.netns, names, force).map(Action::Delete),
-        Batched::Action(REMOTE) => remote(request, vxlan, names).map(Action::Remote),
-        Batched::Action("list") if !names.is_empty() => Err(usage("-l takes no names")),
-        Batched::Action("list") => {
-            listing::Request::new(request.netns, all, json, Vec::new()).map(Action::List)
-        }
-        Batched::Action(_) => create(request, names).map(Action::Create),
-    })
+impl Parse for Action {
+    fn parse(args: Vec<OsString>) -> anyhow::Result<Command<Batched<Action>>> {
+        let mut given = Given::default();
+        let (mut peer_netns, mut vxlan) = (None, RemoteArgs::default());
+        let command = SPEC.parse_given(args, &mut given, |arg| {
+            match arg {
+                Arg::Value("peer-netns", ns) => peer_netns = Some(ns),
+                Arg::Value("remote", addr) => vxlan.remote = addr,
+                Arg::Value("vni", n) => vxlan.vni = Some(n),
+                Arg::Value("port", p) => vxlan.port = Some(p),
+                Arg::Value("local", addr) => vxlan.local = Some(addr),
+                Arg::Value("underlay-netns", ns) => vxlan.underlay = Some(ns),
+                Arg::Value("dev", dev) => vxlan.dev = Some(dev),
+                other => return Err(other.unexpected()),
+            }
+            Ok(())
+        })?;
+        command.request(|action| match action {
+            "delete" => delete(given).map(Action::Delete),
+            REMOTE => remote(given, vxlan).map(Action::Remote),
+            "list" if !given.operands.is_empty() => Err(usage("-l takes no names")),
+            "list" => listing::Request::new(given).map(Action::List),
+            _ => create(given, peer_netns).map(Action::Create),
+        })
+    }
 }
 
-fn delete(netns: Option<String>, names: Vec<String>, force: bool) -> anyhow::Result<Delete> {
-    if names.is_empty() {
+fn delete(given: Given) -> anyhow::Result<Delete> {
+    if given.operands.is_empty() {
         return Err(usage("missing interface NAME"));
     }
-    for (i, name) in names.iter().enumerate() {
-        names::ifname(name)?;
-        if names[..i].contains(name) {
-            return Err(usage(format!("{}: interface given twice", quote(name))));
-        }
-    }
-    if let Some(ns) = &netns {
+    names::ifnames(&given.operands)?;
+    if let Some(ns) = &given.netns {
         netns::path_of(ns)?;
     }
     Ok(Delete {
-        netns,
-        names,
-        force,
+        netns: given.netns,
+        names: given.operands,
+        force: given.force,
     })
 }
 
-fn create(mut request: Request, names: Vec<String>) -> anyhow::Result<Request> {
-    let mut names = names.into_iter();
+fn create(given: Given, peer_netns: Option<String>) -> anyhow::Result<Request> {
+    let mut names = given.operands.into_iter();
     let (Some(name), Some(peer)) = (names.next(), names.next()) else {
         return Err(usage("expected two interface names: NAME PEER"));
     };
@@ -242,10 +220,16 @@ fn create(mut request: Request, names: Vec<String>) -> anyhow::Result<Request> {
     }
     names::ifname(&name)?;
     names::ifname(&peer)?;
-    for ns in [&request.netns, &request.peer_netns].into_iter().flatten() {
+    for ns in [&given.netns, &peer_netns].into_iter().flatten() {
         netns::path_of(ns)?;
     }
-    (request.name, request.peer) = (name, peer);
+    let request = Request {
+        netns: given.netns,
+        peer_netns,
+        exist_ok: given.exist_ok,
+        name,
+        peer,
+    };
     if request.name == request.peer && request.peer_where() == request.netns.as_deref() {
         return Err(usage(format!(
             "{}: both ends would have the same name in the same namespace",
@@ -255,8 +239,8 @@ fn create(mut request: Request, names: Vec<String>) -> anyhow::Result<Request> {
     Ok(request)
 }
 
-fn remote(request: Request, args: RemoteArgs, names: Vec<String>) -> anyhow::Result<Remote> {
-    let mut names = names.into_iter();
+fn remote(given: Given, args: RemoteArgs) -> anyhow::Result<Remote> {
+    let mut names = given.operands.into_iter();
     let Some(name) = names.next() else {
         return Err(usage("missing interface NAME"));
     };
@@ -267,7 +251,7 @@ fn remote(request: Request, args: RemoteArgs, names: Vec<String>) -> anyhow::Res
         )));
     }
     names::ifname(&name)?;
-    for ns in [&request.netns, &args.underlay].into_iter().flatten() {
+    for ns in [&given.netns, &args.underlay].into_iter().flatten() {
         netns::path_of(ns)?;
     }
     if let Some(dev) = &args.dev {
@@ -294,7 +278,7 @@ fn remote(request: Request, args: RemoteArgs, names: Vec<String>) -> anyhow::Res
         return Err(usage("--remote: empty address"));
     }
     Ok(Remote {
-        netns: request.netns,
+        netns: given.netns,
         underlay: args.underlay,
         name,
         remote: args.remote,
@@ -302,7 +286,7 @@ fn remote(request: Request, args: RemoteArgs, names: Vec<String>) -> anyhow::Res
         port,
         local,
         dev: args.dev,
-        exist_ok: request.exist_ok,
+        exist_ok: given.exist_ok,
     })
 }
 
@@ -343,16 +327,16 @@ mod tests {
 
     #[test]
     fn the_table_is_what_the_parser_takes() {
-        testkit::options::check_table(&SPEC, parse);
+        testkit::options::check_table(&SPEC, Action::parse);
     }
 
-    fn parse_str(args: &[&str]) -> anyhow::Result<Command<Action>> {
-        parse(nscore::cli::command_line("vethpair", args))
+    fn parse_str(args: &[&str]) -> anyhow::Result<Command<Batched<Action>>> {
+        Action::parse(nscore::cli::command_line("vethpair", args))
     }
 
     fn request(args: &[&str]) -> Request {
         match parse_str(args).unwrap() {
-            Command::Run(Action::Create(request)) => request,
+            Command::Run(Batched::Action(Action::Create(request))) => request,
             other => panic!("{other:?}"),
         }
     }
@@ -389,7 +373,7 @@ mod tests {
 
     fn remote(args: &[&str]) -> Remote {
         match parse_str(args).unwrap() {
-            Command::Run(Action::Remote(remote)) => remote,
+            Command::Run(Batched::Action(Action::Remote(remote))) => remote,
             other => panic!("{other:?}"),
         }
     }
@@ -456,7 +440,7 @@ mod tests {
     #[test]
     fn list_takes_a_scope() {
         let r = match parse_str(&["-n", "red", "-l", "--json"]).unwrap() {
-            Command::Run(Action::List(r)) => r,
+            Command::Run(Batched::Action(Action::List(r))) => r,
             other => panic!("{other:?}"),
         };
         assert_eq!(
@@ -465,7 +449,10 @@ mod tests {
         );
         assert!(matches!(
             parse_str(&["-lA"]).unwrap(),
-            Command::Run(Action::List(listing::Request { all: true, .. }))
+            Command::Run(Batched::Action(Action::List(listing::Request {
+                all: true,
+                ..
+            })))
         ));
     }
 
@@ -473,19 +460,19 @@ mod tests {
     fn delete_takes_names_and_force() {
         assert_eq!(
             parse_str(&["-n", "red", "-d", "veth-red", "va"]).unwrap(),
-            Command::Run(Action::Delete(Delete {
+            Command::Run(Batched::Action(Action::Delete(Delete {
                 netns: Some("red".into()),
                 names: vec!["veth-red".into(), "va".into()],
                 force: false,
-            }))
+            })))
         );
         assert_eq!(
             parse_str(&["-df", "x"]).unwrap(),
-            Command::Run(Action::Delete(Delete {
+            Command::Run(Batched::Action(Action::Delete(Delete {
                 netns: None,
                 names: vec!["x".into()],
                 force: true,
-            }))
+            })))
         );
     }
 

@@ -20,7 +20,7 @@ use rustix::fs::{Mode, OFlags};
 use rustix::io::Errno;
 use std::process::ExitCode;
 
-use crate::cli::{quote, strerror, Command, Tool};
+use crate::cli::{quote, strerror, Batched, Command, Parse, Tool};
 
 pub use journal::Journal;
 pub use sockets::Sockets;
@@ -73,6 +73,15 @@ pub fn line_command<T>(command: Command<T>) -> anyhow::Result<T> {
         Command::Help | Command::Version => {
             Err(anyhow::anyhow!("--help and --version are not batch lines"))
         }
+    }
+}
+
+/// The request a line (as a command line: name, defaults, words) makes:
+/// not help, not version, not a batch.
+pub fn request<T: Parse>(argv: Vec<OsString>) -> anyhow::Result<T> {
+    match line_command(T::parse(argv)?)? {
+        Batched::Action(request) => Ok(request),
+        Batched::Batch(_) => Err(nested()),
     }
 }
 

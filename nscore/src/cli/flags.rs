@@ -142,6 +142,12 @@ pub struct Operands {
     pub kinds: &'static [Complete],
 }
 
+impl Operands {
+    pub const fn of(action: &'static str, kinds: &'static [Complete]) -> Operands {
+        Operands { action, kinds }
+    }
+}
+
 /// Everything a tool's command line is: the source of its parser, its
 /// `--help`, its man page and its completions.
 #[derive(Debug)]
@@ -239,10 +245,11 @@ pub enum Command<T> {
     Run(T),
 }
 
-/// What [`Spec::parse_batch`] finds: an action, or `--batch FILE`.
+/// What [`Spec::parse_batch`] finds: an action (by name, then as the
+/// tool's request for it), or `--batch FILE`.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Batched {
-    Action(&'static str),
+pub enum Batched<A = &'static str> {
+    Action(A),
     /// The invocations are in FILE (see [`crate::batch`]).
     Batch(Batch),
 }
@@ -254,6 +261,19 @@ impl<T> Command<T> {
             Command::Help => Command::Help,
             Command::Version => Command::Version,
             Command::Run(t) => Command::Run(f(t)?),
+        })
+    }
+}
+
+impl Command<Batched> {
+    /// Builds the request of the action selected; a batch stays one.
+    pub fn request<T>(
+        self,
+        f: impl FnOnce(&'static str) -> anyhow::Result<T>,
+    ) -> anyhow::Result<Command<Batched<T>>> {
+        self.try_map(|batched| match batched {
+            Batched::Action(action) => f(action).map(Batched::Action),
+            Batched::Batch(batch) => Ok(Batched::Batch(batch)),
         })
     }
 }

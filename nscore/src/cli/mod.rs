@@ -5,14 +5,16 @@
 //! (`help`) read.
 
 pub mod flags;
+mod given;
 mod help;
 
 use std::ffi::OsString;
 use std::fmt;
 use std::io::{self, Write};
-use std::process::ExitCode;
+use std::process::{ExitCode, Termination};
 
 pub use flags::{Arg, Batched, Command, Complete, Flag, Operands, Spec, MAIN};
+pub use given::Given;
 pub use help::text as help_text;
 
 /// A mistake on the command line. Tools report it with the exit status for
@@ -45,6 +47,13 @@ pub fn bad_argument(error: lexopt::Error) -> anyhow::Error {
         other => other.to_string(),
     };
     usage(message)
+}
+
+/// What the command line of a tool with `--batch` asks for (or a line
+/// of a batch does), read by the tool's table.
+pub trait Parse: Sized {
+    /// Parses `args`, argv[0] first.
+    fn parse(args: Vec<OsString>) -> anyhow::Result<Command<Batched<Self>>>;
 }
 
 /// One tool's identity and exit-status policy.
@@ -81,18 +90,39 @@ impl Tool {
         }
     }
 
-    /// A tool's whole life: `parse` the command line, answer `--help` and
-    /// `--version`, or `run` what it asks for; errors printed as one line.
-    pub fn main<T>(
+    /// A tool's whole life: `parse` its command line `args`, answer
+    /// `--help` and `--version`, or `run` what it asks for (its result
+    /// the exit status, as `main`'s); errors printed as one line.
+    pub fn main<A, T, R: Termination>(
         &self,
-        parse: impl FnOnce() -> anyhow::Result<Command<T>>,
-        run: impl FnOnce(T) -> anyhow::Result<ExitCode>,
+        args: A,
+        parse: impl FnOnce(A) -> anyhow::Result<Command<T>>,
+        run: impl FnOnce(T) -> anyhow::Result<R>,
     ) -> ExitCode {
-        self.run(|| match parse()? {
+        self.run(|| match parse(args)? {
             Command::Help => self.print_help(),
             Command::Version => self.print_version(),
-            Command::Run(request) => run(request),
+            Command::Run(request) => run(request).map(Termination::report),
         })
+    }
+
+    /// [`Tool::main`] for a tool with `--batch`, whose requests `T` parse
+    /// themselves: a batch is run line by line through the session
+    /// `session` opens.
+    pub fn main_batched<T: Parse, R: Termination, S: crate::batch::Session>(
+        &self,
+        args: impl IntoIterator<Item = OsString>,
+        session: impl FnOnce() -> anyhow::Result<S>,
+        run: impl FnOnce(T) -> anyhow::Result<R>,
+    ) -> ExitCode {
+        self.main(
+            args.into_iter().collect(),
+            T::parse,
+            |batched| match batched {
+                Batched::Action(request) => run(request).map(Termination::report),
+                Batched::Batch(batch) => crate::batch::run(self, &batch, &mut session()?),
+            },
+        )
     }
 
     /// Runs `body`, printing any error it returns as one line and mapping it
