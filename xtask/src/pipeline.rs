@@ -51,20 +51,63 @@ pub struct Step {
     pub after: After,
 }
 
+impl Step {
+    /// A step that must exit 0 and leave the lab `after`.
+    pub const fn ok(name: &'static str, argv: &'static [&'static str], after: After) -> Step {
+        Step {
+            name,
+            argv,
+            expect: Expect::Success,
+            after,
+        }
+    }
+
+    /// A ping whose statistics must show `count` replies.
+    pub const fn ping(name: &'static str, argv: &'static [&'static str], count: u32) -> Step {
+        Step {
+            name,
+            argv,
+            expect: Expect::Replies(count),
+            after: After::Nothing,
+        }
+    }
+}
+
+/// veth-red's address: the same step on one machine and across two.
+pub const ADDRESS_RED: Step = Step::ok(
+    "address on veth-red",
+    &["ipassign", "-n", "red", "veth-red", "10.0.0.1/24"],
+    After::Address("red", "veth-red", "10.0.0.1/24"),
+);
+
+/// veth-blue's address, likewise.
+pub const ADDRESS_BLUE: Step = Step::ok(
+    "address on veth-blue",
+    &["ipassign", "-n", "blue", "veth-blue", "10.0.0.2/24"],
+    After::Address("blue", "veth-blue", "10.0.0.2/24"),
+);
+
+/// The last step everywhere: no namespace is left.
+pub const NOTHING_LEFT: Step = Step {
+    name: "nothing left behind",
+    argv: &["nsadd", "-l"],
+    expect: Expect::NoOutput,
+    after: After::Nothing,
+};
+
 /// The tutorial, in order: the one list of its commands, also run by
 /// `cargo xtask e2e` (which checks what each leaves `After` with
 /// iproute2). A tool is named as it is found in the directory of tools:
 /// `/bin` here.
 pub const STEPS: &[Step] = &[
-    Step {
-        name: "create red and blue",
-        argv: &["nsadd", "red", "blue"],
-        expect: Expect::Success,
-        after: After::Namespaces(true),
-    },
-    Step {
-        name: "veth cable red-blue",
-        argv: &[
+    Step::ok(
+        "create red and blue",
+        &["nsadd", "red", "blue"],
+        After::Namespaces(true),
+    ),
+    Step::ok(
+        "veth cable red-blue",
+        &[
             "vethpair",
             "-n",
             "red",
@@ -73,63 +116,41 @@ pub const STEPS: &[Step] = &[
             "blue",
             "veth-blue",
         ],
-        expect: Expect::Success,
-        after: After::Pair,
-    },
-    Step {
-        name: "address on veth-red",
-        argv: &["ipassign", "-n", "red", "veth-red", "10.0.0.1/24"],
-        expect: Expect::Success,
-        after: After::Address("red", "veth-red", "10.0.0.1/24"),
-    },
-    Step {
-        name: "address on veth-blue",
-        argv: &["ipassign", "-n", "blue", "veth-blue", "10.0.0.2/24"],
-        expect: Expect::Success,
-        after: After::Address("blue", "veth-blue", "10.0.0.2/24"),
-    },
-    Step {
-        name: "veth-red up",
-        argv: &["linkup", "-n", "red", "veth-red"],
-        expect: Expect::Success,
-        after: After::Up(&[("red", "veth-red", false)]),
-    },
-    Step {
-        name: "veth-blue up, and the cable carrying traffic",
-        argv: &["linkup", "-n", "blue", "--wait", "veth-blue"],
-        expect: Expect::Success,
-        after: After::Up(&[("blue", "veth-blue", true), ("red", "veth-red", true)]),
-    },
-    Step {
-        name: "ping red -> blue",
-        argv: &["nsping", "-n", "red", "-c", "3", "-i", "0.2", "10.0.0.2"],
-        expect: Expect::Replies(3),
-        after: After::Nothing,
-    },
-    Step {
-        name: "ping blue -> red",
-        argv: &["nsping", "-n", "blue", "-c", "3", "-i", "0.2", "10.0.0.1"],
-        expect: Expect::Replies(3),
-        after: After::Nothing,
-    },
-    Step {
-        name: "ping through nsexec",
-        argv: &["nsexec", "red", "nsping", "-c", "1", "10.0.0.2"],
-        expect: Expect::Replies(1),
-        after: After::Nothing,
-    },
-    Step {
-        name: "tear down red and blue",
-        argv: &["nsadd", "-d", "red", "blue"],
-        expect: Expect::Success,
-        after: After::Namespaces(false),
-    },
-    Step {
-        name: "nothing left behind",
-        argv: &["nsadd", "-l"],
-        expect: Expect::NoOutput,
-        after: After::Nothing,
-    },
+        After::Pair,
+    ),
+    ADDRESS_RED,
+    ADDRESS_BLUE,
+    Step::ok(
+        "veth-red up",
+        &["linkup", "-n", "red", "veth-red"],
+        After::Up(&[("red", "veth-red", false)]),
+    ),
+    Step::ok(
+        "veth-blue up, and the cable carrying traffic",
+        &["linkup", "-n", "blue", "--wait", "veth-blue"],
+        After::Up(&[("blue", "veth-blue", true), ("red", "veth-red", true)]),
+    ),
+    Step::ping(
+        "ping red -> blue",
+        &["nsping", "-n", "red", "-c", "3", "-i", "0.2", "10.0.0.2"],
+        3,
+    ),
+    Step::ping(
+        "ping blue -> red",
+        &["nsping", "-n", "blue", "-c", "3", "-i", "0.2", "10.0.0.1"],
+        3,
+    ),
+    Step::ping(
+        "ping through nsexec",
+        &["nsexec", "red", "nsping", "-c", "1", "10.0.0.2"],
+        1,
+    ),
+    Step::ok(
+        "tear down red and blue",
+        &["nsadd", "-d", "red", "blue"],
+        After::Namespaces(false),
+    ),
+    NOTHING_LEFT,
 ];
 
 /// Where the tools are: the chroot's and the VM's only directory.

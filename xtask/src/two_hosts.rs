@@ -10,7 +10,8 @@
 //! after its `nic` steps (its `/init` includes this file with `#[path]`,
 //! so it needs only std and `pipeline`).
 
-use crate::pipeline::{After, Expect, Step};
+pub use crate::pipeline::NOTHING_LEFT;
+use crate::pipeline::{After, Step, ADDRESS_BLUE, ADDRESS_RED};
 
 /// One machine's part of the tutorial.
 #[derive(Debug, Clone, Copy)]
@@ -38,29 +39,18 @@ pub const A: Machine = Machine {
     netns: "host-a",
     address: "192.168.1.10",
     nic: &[
-        Step {
-            name: "A's address",
-            argv: &["ipassign", "eth0", "192.168.1.10/24"],
-            expect: Expect::Success,
-            after: After::Nothing,
-        },
-        Step {
-            name: "A's network up",
-            argv: &["linkup", "eth0"],
-            expect: Expect::Success,
-            after: After::Nothing,
-        },
+        Step::ok(
+            "A's address",
+            &["ipassign", "eth0", "192.168.1.10/24"],
+            After::Nothing,
+        ),
+        Step::ok("A's network up", &["linkup", "eth0"], After::Nothing),
     ],
     setup: &[
-        Step {
-            name: "create red",
-            argv: &["nsadd", "red"],
-            expect: Expect::Success,
-            after: After::Nothing,
-        },
-        Step {
-            name: "VXLAN cable red -> machine B",
-            argv: &[
+        Step::ok("create red", &["nsadd", "red"], After::Nothing),
+        Step::ok(
+            "VXLAN cable red -> machine B",
+            &[
                 "vethpair",
                 "-n",
                 "red",
@@ -70,34 +60,25 @@ pub const A: Machine = Machine {
                 "42",
                 "veth-red",
             ],
-            expect: Expect::Success,
-            after: After::Vxlan("red", "veth-red", "42", "192.168.1.20"),
-        },
-        Step {
-            name: "address on veth-red",
-            argv: &["ipassign", "-n", "red", "veth-red", "10.0.0.1/24"],
-            expect: Expect::Success,
-            after: After::Address("red", "veth-red", "10.0.0.1/24"),
-        },
-        Step {
-            name: "veth-red up",
-            argv: &["linkup", "-n", "red", "--wait", "veth-red"],
-            expect: Expect::Success,
-            after: After::Up(&[("red", "veth-red", true)]),
-        },
+            After::Vxlan("red", "veth-red", "42", "192.168.1.20"),
+        ),
+        ADDRESS_RED,
+        Step::ok(
+            "veth-red up",
+            &["linkup", "-n", "red", "--wait", "veth-red"],
+            After::Up(&[("red", "veth-red", true)]),
+        ),
     ],
-    pings: &[Step {
-        name: "ping red -> blue, across",
-        argv: &["nsping", "-n", "red", "-c", "3", "-i", "0.2", "10.0.0.2"],
-        expect: Expect::Replies(3),
-        after: After::Nothing,
-    }],
-    teardown: &[Step {
-        name: "tear down red",
-        argv: &["nsadd", "-d", "red"],
-        expect: Expect::Success,
-        after: After::Nothing,
-    }],
+    pings: &[Step::ping(
+        "ping red -> blue, across",
+        &["nsping", "-n", "red", "-c", "3", "-i", "0.2", "10.0.0.2"],
+        3,
+    )],
+    teardown: &[Step::ok(
+        "tear down red",
+        &["nsadd", "-d", "red"],
+        After::Nothing,
+    )],
 };
 
 pub const B: Machine = Machine {
@@ -105,29 +86,18 @@ pub const B: Machine = Machine {
     netns: "host-b",
     address: "192.168.1.20",
     nic: &[
-        Step {
-            name: "B's address",
-            argv: &["ipassign", "eth0", "192.168.1.20/24"],
-            expect: Expect::Success,
-            after: After::Nothing,
-        },
-        Step {
-            name: "B's network up",
-            argv: &["linkup", "eth0"],
-            expect: Expect::Success,
-            after: After::Nothing,
-        },
+        Step::ok(
+            "B's address",
+            &["ipassign", "eth0", "192.168.1.20/24"],
+            After::Nothing,
+        ),
+        Step::ok("B's network up", &["linkup", "eth0"], After::Nothing),
     ],
     setup: &[
-        Step {
-            name: "create blue",
-            argv: &["nsadd", "blue"],
-            expect: Expect::Success,
-            after: After::Nothing,
-        },
-        Step {
-            name: "VXLAN cable blue -> machine A",
-            argv: &[
+        Step::ok("create blue", &["nsadd", "blue"], After::Nothing),
+        Step::ok(
+            "VXLAN cable blue -> machine A",
+            &[
                 "vethpair",
                 "-n",
                 "blue",
@@ -137,48 +107,38 @@ pub const B: Machine = Machine {
                 "42",
                 "veth-blue",
             ],
-            expect: Expect::Success,
-            after: After::Vxlan("blue", "veth-blue", "42", "192.168.1.10"),
-        },
-        Step {
-            name: "address on veth-blue",
-            argv: &["ipassign", "-n", "blue", "veth-blue", "10.0.0.2/24"],
-            expect: Expect::Success,
-            after: After::Address("blue", "veth-blue", "10.0.0.2/24"),
-        },
-        Step {
-            name: "veth-blue up",
-            argv: &["linkup", "-n", "blue", "--wait", "veth-blue"],
-            expect: Expect::Success,
-            after: After::Up(&[("blue", "veth-blue", true)]),
-        },
+            After::Vxlan("blue", "veth-blue", "42", "192.168.1.10"),
+        ),
+        ADDRESS_BLUE,
+        Step::ok(
+            "veth-blue up",
+            &["linkup", "-n", "blue", "--wait", "veth-blue"],
+            After::Up(&[("blue", "veth-blue", true)]),
+        ),
     ],
-    pings: &[Step {
-        name: "ping blue -> red, across",
-        argv: &["nsping", "-n", "blue", "-c", "3", "-i", "0.2", "10.0.0.1"],
-        expect: Expect::Replies(3),
-        after: After::Nothing,
-    }],
-    teardown: &[Step {
-        name: "tear down blue",
-        argv: &["nsadd", "-d", "blue"],
-        expect: Expect::Success,
-        after: After::Nothing,
-    }],
+    pings: &[Step::ping(
+        "ping blue -> red, across",
+        &["nsping", "-n", "blue", "-c", "3", "-i", "0.2", "10.0.0.1"],
+        3,
+    )],
+    teardown: &[Step::ok(
+        "tear down blue",
+        &["nsadd", "-d", "blue"],
+        After::Nothing,
+    )],
 };
 
 /// In the sandbox: the two machines as namespaces host-a and host-b, on
 /// one underlay cable (their `eth0`), 192.168.1.0/24.
 pub const UNDERLAY: &[Step] = &[
-    Step {
-        name: "machines A and B",
-        argv: &["nsadd", "host-a", "host-b"],
-        expect: Expect::Success,
-        after: After::Nothing,
-    },
-    Step {
-        name: "the underlay cable between A and B",
-        argv: &[
+    Step::ok(
+        "machines A and B",
+        &["nsadd", "host-a", "host-b"],
+        After::Nothing,
+    ),
+    Step::ok(
+        "the underlay cable between A and B",
+        &[
             "vethpair",
             "-n",
             "host-a",
@@ -187,50 +147,36 @@ pub const UNDERLAY: &[Step] = &[
             "host-b",
             "eth0",
         ],
-        expect: Expect::Success,
-        after: After::Nothing,
-    },
-    Step {
-        name: "A's underlay address",
-        argv: &["ipassign", "-n", "host-a", "eth0", "192.168.1.10/24"],
-        expect: Expect::Success,
-        after: After::Address("host-a", "eth0", "192.168.1.10/24"),
-    },
-    Step {
-        name: "B's underlay address",
-        argv: &["ipassign", "-n", "host-b", "eth0", "192.168.1.20/24"],
-        expect: Expect::Success,
-        after: After::Address("host-b", "eth0", "192.168.1.20/24"),
-    },
-    Step {
-        name: "A's underlay up",
-        argv: &["linkup", "-n", "host-a", "eth0"],
-        expect: Expect::Success,
-        after: After::Nothing,
-    },
-    Step {
-        name: "B's underlay up",
-        argv: &["linkup", "-n", "host-b", "eth0"],
-        expect: Expect::Success,
-        after: After::Up(&[("host-a", "eth0", true), ("host-b", "eth0", true)]),
-    },
+        After::Nothing,
+    ),
+    Step::ok(
+        "A's underlay address",
+        &["ipassign", "-n", "host-a", "eth0", "192.168.1.10/24"],
+        After::Address("host-a", "eth0", "192.168.1.10/24"),
+    ),
+    Step::ok(
+        "B's underlay address",
+        &["ipassign", "-n", "host-b", "eth0", "192.168.1.20/24"],
+        After::Address("host-b", "eth0", "192.168.1.20/24"),
+    ),
+    Step::ok(
+        "A's underlay up",
+        &["linkup", "-n", "host-a", "eth0"],
+        After::Nothing,
+    ),
+    Step::ok(
+        "B's underlay up",
+        &["linkup", "-n", "host-b", "eth0"],
+        After::Up(&[("host-a", "eth0", true), ("host-b", "eth0", true)]),
+    ),
 ];
 
 /// In the sandbox, after both machines' lists: the machines go too.
-pub const UNDERLAY_DOWN: Step = Step {
-    name: "remove machines A and B",
-    argv: &["nsadd", "-d", "host-a", "host-b"],
-    expect: Expect::Success,
-    after: After::Nothing,
-};
-
-/// The last step everywhere: no namespace is left.
-pub const NOTHING_LEFT: Step = Step {
-    name: "nothing left behind",
-    argv: &["nsadd", "-l"],
-    expect: Expect::NoOutput,
-    after: After::Nothing,
-};
+pub const UNDERLAY_DOWN: Step = Step::ok(
+    "remove machines A and B",
+    &["nsadd", "-d", "host-a", "host-b"],
+    After::Nothing,
+);
 
 #[cfg(test)]
 mod tests {
