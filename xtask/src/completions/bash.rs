@@ -8,21 +8,8 @@ const ENGINE: &str = include_str!("engine.bash");
 pub fn script(name: &'static str) -> String {
     let mut out = start("", "bash", name, ENGINE, table);
     if name == MULTICALL {
-        out.push_str(&format!(
-            "\n_nstools_tools='{}'\n\n\
-             # nstools TOOL ...: the rest as TOOL's own command line.\n\
-             _nstools_nstools() {{\n\
-            \x20   local -a words=(\"${{COMP_WORDS[@]}}\")\n\
-            \x20   local -i cword=$COMP_CWORD _nstools_shift=0\n\
-            \x20   if ((cword > 1)) && [[ \" $_nstools_tools \" == *\" ${{words[1]}} \"* ]]; then\n\
-            \x20       words=(\"${{words[@]:1}}\") cword+=-1 _nstools_shift=1\n\
-            \x20       _nstools_complete \"${{words[0]}}\"\n\
-            \x20   else\n\
-            \x20       _nstools_complete nstools\n\
-            \x20   fi\n\
-             }}\n",
-            tool_list()
-        ));
+        // Its function, _nstools_nstools, is the engine's.
+        out.push_str(&format!("\n_nstools_tools='{}'\n", tool_list()));
     } else {
         out.push_str(&format!(
             "\n_nstools_{name}() {{\n\

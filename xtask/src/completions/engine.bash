@@ -153,3 +153,16 @@ _nstools_complete() {
     _nstools_values "$kind"
     return 0
 }
+
+# nstools TOOL ...: the rest as TOOL's own command line ($_nstools_tools,
+# the tools, is set by nstools's file, which alone binds this function).
+_nstools_nstools() {
+    local -a words=("${COMP_WORDS[@]}")
+    local -i cword=$COMP_CWORD _nstools_shift=0
+    if ((cword > 1)) && [[ " $_nstools_tools " == *" ${words[1]} "* ]]; then
+        words=("${words[@]:1}") cword+=-1 _nstools_shift=1
+        _nstools_complete "${words[0]}"
+    else
+        _nstools_complete nstools
+    fi
+}
