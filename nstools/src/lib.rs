@@ -38,39 +38,23 @@ impl std::fmt::Debug for Applet {
     }
 }
 
+/// An [`Applet`] for each tool crate: its name is the crate's, its entry
+/// the crate's `main`.
+macro_rules! applets {
+    ($($tool:ident: $summary:literal,)*) => {
+        &[$(Applet { name: stringify!($tool), summary: $summary, entry: |args| $tool::main(args) },)*]
+    };
+}
+
 /// The tools, in the order of the tutorial.
-pub const APPLETS: &[Applet] = &[
-    Applet {
-        name: "nsadd",
-        summary: "create, list and delete named network namespaces",
-        entry: |args| nsadd::main(args),
-    },
-    Applet {
-        name: "nsexec",
-        summary: "run a command inside a network namespace",
-        entry: |args| nsexec::main(args),
-    },
-    Applet {
-        name: "vethpair",
-        summary: "create a veth pair, each end born in its namespace",
-        entry: |args| vethpair::main(args),
-    },
-    Applet {
-        name: "ipassign",
-        summary: "add or remove IPv4 and IPv6 addresses on an interface",
-        entry: |args| ipassign::main(args),
-    },
-    Applet {
-        name: "linkup",
-        summary: "set interfaces up or down",
-        entry: |args| linkup::main(args),
-    },
-    Applet {
-        name: "nsping",
-        summary: "ICMP echo, with the output and exit codes of iputils ping",
-        entry: |args| nsping::main(args),
-    },
-];
+pub const APPLETS: &[Applet] = applets! {
+    nsadd: "create, list and delete named network namespaces",
+    nsexec: "run a command inside a network namespace",
+    vethpair: "create a veth pair, each end born in its namespace",
+    ipassign: "add or remove IPv4 and IPv6 addresses on an interface",
+    linkup: "set interfaces up or down",
+    nsping: "ICMP echo, with the output and exit codes of iputils ping",
+};
 
 const NAME: &str = "nstools";
 
