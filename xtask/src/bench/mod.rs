@@ -7,6 +7,7 @@
 mod across;
 mod cases;
 mod contenders;
+mod floor;
 mod idle;
 mod listings;
 mod report;
@@ -14,6 +15,7 @@ mod scale;
 mod sizes;
 mod targets;
 mod timing;
+mod torus;
 
 use std::path::PathBuf;
 
@@ -26,35 +28,45 @@ use contenders::Ours;
 
 pub const COMMAND: Subcommand = Subcommand {
     name: "bench",
-    synopsis: "[--runs N]",
+    synopsis: "[--runs N] [--only SECTION]",
     about: "\
 dist, then our tools against iproute2, iputils, busybox and fping in a
 sandbox, N runs (default 100) per single command; writes the table
-to docs/benchmarks.md.",
+to docs/benchmarks.md. --only runs one section (single, targets,
+listings, scale, across, torus) and only prints its table.",
     run: |args| run(&parse(args)?),
-    helpers: &[LAB],
+    helpers: &[LAB, floor::FLOOR],
 };
 
 /// The hidden subcommand that measures, inside the sandbox.
 const LAB: Subcommand = Subcommand {
     name: "__bench-lab",
-    synopsis: "DIST RUNS TABLE",
+    synopsis: "DIST RUNS TABLE [SECTION]",
     about: "\
 the measurements of bench with the tools in DIST, RUNS runs each,
-inside the sandbox bench made; writes the table to TABLE.",
+inside the sandbox bench made (only SECTION when given); writes the
+table to TABLE.",
     run: lab,
     helpers: &[],
 };
+
+/// The sections of the bench, in the order they run.
+const SECTIONS: [&str; 6] = ["single", "targets", "listings", "scale", "across", "torus"];
 
 #[derive(Debug, PartialEq)]
 pub struct Options {
     /// Runs per single-command comparison.
     pub runs: usize,
+    /// One section alone (its table printed, docs/benchmarks.md left).
+    pub only: Option<&'static str>,
 }
 
 impl Default for Options {
     fn default() -> Options {
-        Options { runs: 100 }
+        Options {
+            runs: 100,
+            only: None,
+        }
     }
 }
 
@@ -63,6 +75,7 @@ fn parse(args: &mut Args) -> Result<Options> {
     while let Some(arg) = args.next()? {
         match arg {
             Long("runs") => options.runs = args.positive()? as usize,
+            Long("only") => options.only = Some(args.choice(&SECTIONS.map(|s| (s, s)))?),
             arg => return Err(flags::unexpected(arg)),
         }
     }
@@ -81,6 +94,7 @@ pub fn run(options: &Options) -> Result<()> {
     }
     let mut lab = reexec::myself(LAB.name)?;
     lab.arg(&dist.dir).arg(options.runs.to_string()).arg(&table);
+    lab.args(options.only);
     sandbox::isolate(&mut lab);
     let ended = reexec::run(lab)?;
     if let Some(status) = ended.interrupted_status() {
@@ -90,6 +104,11 @@ pub fn run(options: &Options) -> Result<()> {
         bail!("the benchmark failed ({})", ended.status);
     }
     let timings = std::fs::read_to_string(&table).context("reading the timings")?;
+    if let Some(section) = options.only {
+        print!("{timings}");
+        println!("\n(the section {section} alone: docs/benchmarks.md left as it was)");
+        return Ok(());
+    }
     let document = format!(
         "# Benchmarks\n\n\
          Rerun with `cargo xtask bench` (about a minute on two cores; it installs\n\
@@ -134,22 +153,45 @@ fn lab(args: &mut Args) -> Result<()> {
     let runs = args.operand("RUNS")?;
     let runs: usize = runs.to_str().and_then(|r| r.parse().ok()).context("RUNS")?;
     let table = PathBuf::from(args.operand("TABLE")?);
+    let only = match args.next()? {
+        Some(flags::Value(section)) => Some(section.to_string_lossy().into_owned()),
+        Some(arg) => return Err(flags::unexpected(arg)),
+        None => None,
+    };
     args.end()?;
+    if let Some(section) = only.as_deref().filter(|s| !SECTIONS.contains(s)) {
+        return Err(flags::usage(format!("no section {section}")));
+    }
+    let runs_section = |name: &str| only.as_deref().is_none_or(|only| only == name);
     let ours = Ours(&bin);
     let mut rows = Vec::new();
     cases::setup_lab()?;
     // Namespaces freed before we started (by earlier runs) are still being
     // cleaned up by the kernel; wait for quiet.
     idle::settle();
-    cases::all(&ours, runs, &mut rows)?;
-    eprintln!("bench: many targets at once");
-    targets::all(&ours, &mut rows)?;
-    eprintln!("bench: listings");
-    listings::all(&ours, runs, &mut rows)?;
-    eprintln!("bench: scale");
-    scale::all(&ours, runs, &mut rows)?;
-    eprintln!("bench: across machines");
-    across::all(&ours, runs, &mut rows)?;
+    if runs_section("single") {
+        cases::all(&ours, runs, &mut rows)?;
+    }
+    if runs_section("targets") {
+        eprintln!("bench: many targets at once");
+        targets::all(&ours, &mut rows)?;
+    }
+    if runs_section("listings") {
+        eprintln!("bench: listings");
+        listings::all(&ours, runs, &mut rows)?;
+    }
+    if runs_section("scale") {
+        eprintln!("bench: scale");
+        scale::all(&ours, runs, &mut rows)?;
+    }
+    if runs_section("across") {
+        eprintln!("bench: across machines");
+        across::all(&ours, runs, &mut rows)?;
+    }
+    if runs_section("torus") {
+        eprintln!("bench: torus 32×32, {} rounds", torus::ROUNDS);
+        torus::all(&ours, &mut rows)?;
+    }
     std::fs::write(table, report::table(&rows))?;
     Ok(())
 }
@@ -193,10 +235,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn only_one_section() {
+        assert_eq!(flags::parse(parse, &[]).unwrap().only, None);
+        for section in SECTIONS {
+            let options = flags::parse(parse, &["--only", section]).unwrap();
+            assert_eq!(options.only, Some(section));
+        }
+    }
+
+    #[test]
     fn runs() {
         assert_eq!(flags::parse(parse, &[]).unwrap().runs, 100);
         assert_eq!(flags::parse(parse, &["--runs", "5"]).unwrap().runs, 5);
-        for bad in [&["--runs"][..], &["--runs", "0"], &["--seconds", "5"]] {
+        for bad in [
+            &["--runs"][..],
+            &["--runs", "0"],
+            &["--seconds", "5"],
+            &["--only"],
+            &["--only", "bogus"],
+        ] {
             let e = flags::parse(parse, bad).unwrap_err();
             assert!(e.is::<flags::Usage>(), "{bad:?}");
         }
