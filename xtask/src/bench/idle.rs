@@ -5,18 +5,37 @@ use std::time::{Duration, Instant};
 /// The kernel frees deleted namespaces in the background (work that grows
 /// with the number of namespaces left), and that work competes with what
 /// is measured next: wait until the machine is idle again (at least 90 %
-/// idle over a quarter second), for at most 60 seconds.
+/// idle over a quarter second, and no namespace freed meanwhile: much of
+/// that work waits rather than computes), for at most 60 seconds.
 pub fn settle() {
+    settle_within(Duration::from_secs(60));
+}
+
+/// [`settle`] for at most `limit`; how long it took.
+pub fn settle_within(limit: Duration) -> Duration {
     let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(60) {
-        let Some(a) = cpu_times() else { return };
+    while start.elapsed() < limit {
+        let (Some(a), held) = (cpu_times(), namespaces_held()) else {
+            break;
+        };
         std::thread::sleep(Duration::from_millis(250));
-        let Some(b) = cpu_times() else { return };
+        let Some(b) = cpu_times() else { break };
         let (busy, total) = (b.0 - a.0, b.1 - a.1);
-        if total > 0 && busy * 10 <= total {
-            return;
+        let freeing = held.zip(namespaces_held()).is_some_and(|(a, b)| b < a);
+        if total > 0 && busy * 10 <= total && !freeing {
+            break;
         }
     }
+    start.elapsed()
+}
+
+/// How many network namespaces the kernel holds, freed ones not yet
+/// cleaned up included (the objects of its `net_namespace` slab cache);
+/// None where /proc/slabinfo cannot be read.
+fn namespaces_held() -> Option<u64> {
+    let slabs = std::fs::read_to_string("/proc/slabinfo").ok()?;
+    let line = slabs.lines().find(|l| l.starts_with("net_namespace "))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// (busy, total) jiffies of all CPUs, from the first line of /proc/stat.
