@@ -40,16 +40,26 @@ fn namespaces_held() -> Option<u64> {
 
 /// (busy, total) jiffies of all CPUs, from the first line of /proc/stat.
 fn cpu_times() -> Option<(u64, u64)> {
-    let stat = std::fs::read_to_string("/proc/stat").ok()?;
-    let fields: Vec<u64> = stat
-        .lines()
-        .next()?
-        .split_whitespace()
-        .skip(1)
-        .filter_map(|f| f.parse().ok())
-        .collect();
+    let fields = cpu_fields()?;
     // user nice system idle iowait irq softirq steal …
     let idle = fields.get(3)? + fields.get(4).unwrap_or(&0);
     let total: u64 = fields.iter().take(8).sum();
     Some((total - idle, total))
+}
+
+/// The CPU time all CPUs have spent in the kernel since boot (system,
+/// interrupts, softirqs), whoever it was for.
+pub fn kernel_cpu() -> Option<Duration> {
+    let fields = cpu_fields()?;
+    let jiffies = fields.get(2)? + fields.get(5)? + fields.get(6)?;
+    // SAFETY: sysconf reads a constant of the system.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
+    Some(Duration::from_micros(jiffies * 1_000_000 / hz))
+}
+
+/// The numbers of the first line of /proc/stat, all CPUs together.
+fn cpu_fields() -> Option<Vec<u64>> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let line = stat.lines().next()?;
+    Some(line.split_whitespace().skip(1).filter_map(|f| f.parse().ok()).collect())
 }

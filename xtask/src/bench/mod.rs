@@ -5,6 +5,7 @@
 //! its traffic stays between the namespaces it made.
 
 mod across;
+mod big;
 mod cases;
 mod contenders;
 mod floor;
@@ -17,7 +18,7 @@ mod targets;
 mod timing;
 mod torus;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use testkit::sandbox;
@@ -28,14 +29,17 @@ use contenders::Ours;
 
 pub const COMMAND: Subcommand = Subcommand {
     name: "bench",
-    synopsis: "[--runs N] [--only SECTION]",
+    synopsis: "[--runs N] [--only SECTION | --scale]",
     about: "\
 dist, then our tools against iproute2, iputils, busybox and fping in a
 sandbox, N runs (default 100) per single command; writes the table
 to docs/benchmarks.md. --only runs one section (single, targets,
-listings, scale, across, torus) and only prints its table.",
+listings, scale, across, torus) and only prints its table. --scale:
+the 100x100 torus instead (minutes, as root: it raises the neighbour
+table's limits for the pings, then puts them back), into
+docs/benchmarks-scale.md.",
     run: |args| run(&parse(args)?),
-    helpers: &[LAB, floor::FLOOR],
+    helpers: &[LAB, big::LAB, floor::FLOOR],
 };
 
 /// The hidden subcommand that measures, inside the sandbox.
@@ -59,6 +63,8 @@ pub struct Options {
     pub runs: usize,
     /// One section alone (its table printed, docs/benchmarks.md left).
     pub only: Option<&'static str>,
+    /// The torus at 100×100 instead, into docs/benchmarks-scale.md.
+    pub scale: bool,
 }
 
 impl Default for Options {
@@ -66,6 +72,7 @@ impl Default for Options {
         Options {
             runs: 100,
             only: None,
+            scale: false,
         }
     }
 }
@@ -76,8 +83,12 @@ fn parse(args: &mut Args) -> Result<Options> {
         match arg {
             Long("runs") => options.runs = args.positive()? as usize,
             Long("only") => options.only = Some(args.choice(&SECTIONS.map(|s| (s, s)))?),
+            Long("scale") => options.scale = true,
             arg => return Err(flags::unexpected(arg)),
         }
+    }
+    if options.scale && options.only.is_some() {
+        return Err(flags::usage("--scale is a run of its own, without --only"));
     }
     Ok(options)
 }
@@ -88,22 +99,10 @@ pub fn run(options: &Options) -> Result<()> {
     }
     let dist = dist::run(&dist::Options::default())?;
     install_anchors()?;
-    let table = paths::target_dir().join("bench").join("timings.md");
-    if let Some(dir) = table.parent() {
-        std::fs::create_dir_all(dir)?;
+    if options.scale {
+        return big::run(&dist.dir, options.runs);
     }
-    let mut lab = reexec::myself(LAB.name)?;
-    lab.arg(&dist.dir).arg(options.runs.to_string()).arg(&table);
-    lab.args(options.only);
-    sandbox::isolate(&mut lab);
-    let ended = reexec::run(lab)?;
-    if let Some(status) = ended.interrupted_status() {
-        bail!("interrupted (status {status}); the sandbox took everything with it");
-    }
-    if !ended.status.success() {
-        bail!("the benchmark failed ({})", ended.status);
-    }
-    let timings = std::fs::read_to_string(&table).context("reading the timings")?;
+    let timings = in_sandbox(LAB.name, &dist.dir, options.runs, options.only)?;
     if let Some(section) = options.only {
         print!("{timings}");
         println!("\n(the section {section} alone: docs/benchmarks.md left as it was)");
@@ -120,9 +119,34 @@ pub fn run(options: &Options) -> Result<()> {
         machine(),
         sizes::table(&dist.dir)?
     );
-    let docs = paths::root().join("docs").join("benchmarks.md");
+    write_doc("benchmarks.md", &document)
+}
+
+/// Runs the hidden subcommand `helper` (`DIST RUNS OUT [SECTION]`) in a
+/// sandbox of its own; returns what it wrote to OUT.
+fn in_sandbox(helper: &str, dist: &Path, runs: usize, section: Option<&str>) -> Result<String> {
+    let out = paths::target_dir().join("bench").join("timings.md");
+    if let Some(dir) = out.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut lab = reexec::myself(helper)?;
+    lab.arg(dist).arg(runs.to_string()).arg(&out).args(section);
+    sandbox::isolate(&mut lab);
+    let ended = reexec::run(lab)?;
+    if let Some(status) = ended.interrupted_status() {
+        bail!("interrupted (status {status}); the sandbox took everything with it");
+    }
+    if !ended.status.success() {
+        bail!("the benchmark failed ({})", ended.status);
+    }
+    std::fs::read_to_string(&out).context("reading the timings")
+}
+
+/// Writes `document` to docs/NAME, and shows it.
+fn write_doc(name: &str, document: &str) -> Result<()> {
+    let docs = paths::root().join("docs").join(name);
     std::fs::create_dir_all(docs.parent().unwrap())?;
-    std::fs::write(&docs, &document)?;
+    std::fs::write(&docs, document)?;
     print!("{document}");
     println!("\n(written to {})", docs.display());
     Ok(())
@@ -147,12 +171,17 @@ How to read the misses:
   10 % are within this machine's noise from one run to the next.
 ";
 
-/// `__bench-lab DIST RUNS TABLE`: measures, inside the sandbox.
-fn lab(args: &mut Args) -> Result<()> {
+/// The operands of a lab: DIST RUNS OUT.
+fn lab_operands(args: &mut Args) -> Result<(PathBuf, usize, PathBuf)> {
     let bin = PathBuf::from(args.operand("DIST")?);
     let runs = args.operand("RUNS")?;
     let runs: usize = runs.to_str().and_then(|r| r.parse().ok()).context("RUNS")?;
-    let table = PathBuf::from(args.operand("TABLE")?);
+    Ok((bin, runs, PathBuf::from(args.operand("OUT")?)))
+}
+
+/// `__bench-lab DIST RUNS TABLE [SECTION]`: measures, inside the sandbox.
+fn lab(args: &mut Args) -> Result<()> {
+    let (bin, runs, table) = lab_operands(args)?;
     let only = match args.next()? {
         Some(flags::Value(section)) => Some(section.to_string_lossy().into_owned()),
         Some(arg) => return Err(flags::unexpected(arg)),
@@ -215,7 +244,7 @@ fn install_anchors() -> Result<()> {
 }
 
 /// CPU model, cores and kernel, for the record.
-fn machine() -> String {
+pub fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|c| {
@@ -240,6 +269,18 @@ mod tests {
         for section in SECTIONS {
             let options = flags::parse(parse, &["--only", section]).unwrap();
             assert_eq!(options.only, Some(section));
+        }
+    }
+
+    #[test]
+    fn scale_is_a_run_of_its_own() {
+        assert!(!flags::parse(parse, &[]).unwrap().scale);
+        let options = flags::parse(parse, &["--scale", "--runs", "20"]).unwrap();
+        assert!(options.scale);
+        assert_eq!(options.runs, 20);
+        for bad in [&["--scale", "--only", "torus"][..], &["--scale=yes"]] {
+            let e = flags::parse(parse, bad).unwrap_err();
+            assert!(e.is::<flags::Usage>(), "{bad:?}");
         }
     }
 

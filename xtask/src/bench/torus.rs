@@ -180,10 +180,12 @@ impl<'a> Batches<'a> {
         self.batch("nsadd -d -b", Phase::Nodes)
     }
 
-    /// The floor program, `up` or `down`.
+    /// The floor program, `up` or `down`: this program (the file it was
+    /// started from, even when a program between runs it).
     pub fn floor(&self, verb: &str) -> Argv {
         let Torus { w, h } = self.torus;
-        super::timing::argv(&format!("/proc/self/exe __torus-floor {verb} {w} {h}"))
+        let exe = format!("/proc/{}/exe", std::process::id());
+        super::timing::argv(&format!("{exe} __torus-floor {verb} {w} {h}"))
     }
 
     /// The same torus up with one process per line: every line of each
@@ -216,6 +218,11 @@ impl<'a> Batches<'a> {
     }
 }
 
+/// How the table names the ways of building and taking down a torus.
+pub const BATCHES: &str = "nsadd, vethpair, ipassign, linkup --wait: -b each";
+pub const FLOOR_UP: &str = "one process, the same requests unchecked";
+pub const FLOOR_DOWN: &str = "one process: unmount, unlink each";
+
 /// Rounds of the 32×32 torus, each way.
 pub const ROUNDS: usize = 3;
 
@@ -245,14 +252,11 @@ pub fn all(ours: &Ours, rows: &mut Vec<Row>) -> Result<()> {
         .try_into()
         .unwrap_or_else(|_| unreachable!());
     let what = "torus 32×32 up (1024 namespaces, 2048 cables, 4096 addresses)";
-    let batch = "nsadd, vethpair, ipassign, linkup --wait: -b each";
     let lines = format!("{} processes, one a line", one_by_one.len());
-    rows.push(Row::time(what, batch, &lines, (up, by_line), Some(0.4)));
-    let floor = "one process, the same requests unchecked";
-    rows.push(Row::time(what, batch, floor, (up, floor_up), Some(1.3)));
+    rows.push(Row::time(what, BATCHES, &lines, (up, by_line), Some(0.4)));
+    rows.push(Row::time(what, BATCHES, FLOOR_UP, (up, floor_up), Some(1.3)));
     let what = "torus 32×32 down";
-    let floor = "one process: unmount, unlink each";
-    rows.push(Row::time(what, "nsadd -d -b", floor, (down, floor_down), Some(1.3)));
+    rows.push(Row::time(what, "nsadd -d -b", FLOOR_DOWN, (down, floor_down), Some(1.3)));
     Ok(())
 }
 
