@@ -220,6 +220,7 @@ fn exec_times(ours: &Ours, runs: usize) -> Result<Vec<Duration>> {
 fn lab(args: &mut Args) -> Result<()> {
     let (bin, runs, out) = super::lab_operands(args)?;
     args.end()?;
+    super::shared_as_on_a_host()?;
     let ours = Ours(&bin);
     let batches = Batches::write(SIZE, &ours)?;
     // The namespace nsexec enters, alone or among the torus's.
