@@ -380,3 +380,36 @@ fn where_it_went(each: &[(String, Ran)]) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_phase_says_where_its_time_went() {
+        let s = Duration::from_secs;
+        let tool = Ran {
+            wall: s(4),
+            user: s(1),
+            system: s(2),
+            elsewhere: s(3),
+            peak_kib: 2048,
+            said: String::new(),
+        };
+        let after = Ran {
+            wall: s(9),
+            elsewhere: s(5),
+            ..Ran::default()
+        };
+        let text = where_it_went(&[
+            ("`nsadd -b`".into(), tool),
+            ("the kernel freeing ours, after".into(), after),
+        ]);
+        let tool = "- `nsadd -b`: 4.00 s; 50 % of it the kernel's work for it (system CPU), \
+                    25 % its own (user CPU), 25 % waiting; 3.00 s of kernel CPU elsewhere.";
+        assert!(text.contains(tool), "{text}");
+        let after = "- the kernel freeing ours, after (taken down by the phase before): \
+                     9.0 s until the machine was idle, 5.00 s of kernel CPU.";
+        assert!(text.contains(after), "{text}");
+    }
+}
