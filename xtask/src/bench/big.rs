@@ -167,7 +167,8 @@ fn freeing() -> Ran {
 }
 
 /// One round: ours up phase by phase, the pings, down and the kernel's
-/// cleanup after it; then the floor's up and down likewise.
+/// cleanup after it; then the floor's up, and its down of a torus made
+/// by the batches again, likewise.
 struct Round {
     up: Vec<Ran>,
     ping: Ran,
@@ -192,6 +193,11 @@ fn round(batches: &Batches, while_up: &mut dyn FnMut() -> Result<()>) -> Result<
     let floor_up = measure(&batches.floor("up"))?;
     // The floor's torus works as ours does: every cable answers.
     run_all(&[batches.batch(PING, Phase::Pings)])?;
+    run_all(&[batches.floor("down")])?;
+    // The floor takes down a torus the batches made, as ours did: one the
+    // floor made took both about 5 s, one of the batches 7 to 8 s.
+    settle_within(CLEANUP);
+    run_all(&batches.up())?;
     settle_within(CLEANUP);
     let floor_down = measure(&batches.floor("down"))?;
     let floor_cleanup = freeing();
@@ -316,10 +322,10 @@ fn phases(rounds: &[Round]) -> String {
     }
     each.push((format!("`{PING}`"), middle(&|r| &r.ping)));
     each.push(("`nsadd -d -b`".into(), middle(&|r| &r.down)));
-    each.push(("the kernel freeing ours, after".into(), middle(&|r| &r.cleanup)));
+    each.push(("the kernel freeing it, after".into(), middle(&|r| &r.cleanup)));
     each.push(("floor, up".into(), middle(&|r| &r.floor_up)));
     each.push(("floor, down".into(), middle(&|r| &r.floor_down)));
-    each.push(("the kernel freeing the floor's, after".into(), middle(&|r| &r.floor_cleanup)));
+    each.push(("the kernel freeing it, after".into(), middle(&|r| &r.floor_cleanup)));
     let s = |d: Duration| format!("{:.2} s", d.as_secs_f64());
     let mut out = String::from(
         "| phase | time | its user CPU | its system CPU | kernel CPU elsewhere | peak RSS |\n\
@@ -403,12 +409,12 @@ mod tests {
         };
         let text = where_it_went(&[
             ("`nsadd -b`".into(), tool),
-            ("the kernel freeing ours, after".into(), after),
+            ("the kernel freeing it, after".into(), after),
         ]);
         let tool = "- `nsadd -b`: 4.00 s; 50 % of it the kernel's work for it (system CPU), \
                     25 % its own (user CPU), 25 % waiting; 3.00 s of kernel CPU elsewhere.";
         assert!(text.contains(tool), "{text}");
-        let after = "- the kernel freeing ours, after (taken down by the phase before): \
+        let after = "- the kernel freeing it, after (taken down by the phase before): \
                      9.0 s until the machine was idle, 5.00 s of kernel CPU.";
         assert!(text.contains(after), "{text}");
     }

@@ -169,7 +169,10 @@ How to read the table:
 - The torus 32×32 up against one process a line: most of either is the
   kernel's work. The floor program, which only sends the requests, comes
   out at about 0.4 of one process a line itself (0.39 to 0.42 over three
-  runs here), so the batches cannot go much below that.
+  runs here), so the batches cannot go much below that. Taking the torus
+  down costs the kernel 20 µs or 400 µs a namespace by turns, whoever
+  unmounts them (nsadd or the floor alike, measured by hand): its three
+  rounds may fall either way.
 - Rows without a goal are there for comparison. Differences under about
   10 % are within this machine's noise from one run to the next.
 ";
