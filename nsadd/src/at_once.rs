@@ -7,8 +7,12 @@
 //! removed from the directory beneath and `/run/netns` is made a shared
 //! bind mount of itself again, as before. The unmount spreads to every
 //! mount namespace that shares `/run/netns`, as each one by one would.
+//!
+//! `nsadd -d NAME...` and a batch of `-d` lines take this way too when
+//! their names are every entry there: a lab's teardown usually is.
 
-use std::ffi::OsString;
+use std::collections::BTreeSet;
+use std::ffi::{OsStr, OsString};
 use std::path::Path;
 
 use anyhow::Result;
@@ -19,6 +23,19 @@ use rustix::io::Errno;
 use rustix::mount::{unmount, UnmountFlags};
 
 use crate::{failed, run_dir};
+
+/// Deletes every entry of `/run/netns` (which is locked) at once when
+/// `given` names each of them (and more than one: for one, the unmount
+/// alone costs less); how many went, or None when it is not done that way
+/// (then nothing was changed). An entry `ip` makes between the listing
+/// and the unmount, an instant, would lose its mount: as with `--all`.
+pub fn delete_if_every(given: &BTreeSet<&OsStr>) -> Result<Option<usize>> {
+    let names = entry::names()?;
+    if names.len() < 2 || !names.iter().all(|name| given.contains(name.as_os_str())) {
+        return Ok(None);
+    }
+    delete_all(&names)
+}
 
 /// Deletes every entry of `names` (all of `/run/netns`, which is locked)
 /// at once; how many went, or None when it cannot be done that way (then

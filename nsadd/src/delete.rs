@@ -2,8 +2,10 @@
 //! remove its file, as `ip netns del` does; a stale file goes too. Every
 //! name is checked before any is removed. Unlike `ip`, nothing is followed:
 //! a symlink in `/run/netns` is removed as a link, never the mount it
-//! points at unmounted.
+//! points at unmounted. Names that are every entry there go at once (see
+//! `at_once`).
 
+use std::collections::BTreeSet;
 use std::ffi::OsStr;
 
 use anyhow::{anyhow, Result};
@@ -19,8 +21,15 @@ use crate::{failed, run_dir, TOOL};
 pub fn delete(names: &[String], force: bool) -> Result<bool> {
     let _lock = run_dir::lock(FlockOperation::LockExclusive)?;
     let check = |name: &String| check(OsStr::new(name), force);
+    if !crate::each_ok(names, check) {
+        return Ok(false);
+    }
+    let given: BTreeSet<&OsStr> = names.iter().map(OsStr::new).collect();
+    if crate::at_once::delete_if_every(&given)?.is_some() {
+        return Ok(true);
+    }
     let remove = |name: &String| remove(OsStr::new(name), force).map(drop);
-    Ok(crate::each_ok(names, check) && crate::each_ok(names, remove))
+    Ok(crate::each_ok(names, remove))
 }
 
 /// Deletes every namespace and stale entry of `/run/netns`; none at all is
@@ -63,7 +72,7 @@ pub fn check(name: &OsStr, force: bool) -> Result<()> {
         }
         Ok(_) => Ok(()),
         Err(Errno::NOENT) if force => Ok(()),
-        Err(Errno::NOENT) => Err(anyhow!("{shown}: no such network namespace")),
+        Err(Errno::NOENT) => Err(absent(name)),
         Err(e) => Err(failed(&shown, "cannot look up", e)),
     }
 }
@@ -80,13 +89,21 @@ pub fn remove(name: &OsStr, force: bool) -> Result<bool> {
         // EINVAL: not a mount point (a stale entry, a symlink): removed below.
         Ok(()) | Err(Errno::INVAL) => {}
         Err(Errno::NOENT) if force => return Ok(false),
-        Err(Errno::NOENT) => return Err(anyhow!("{shown}: no such network namespace")),
+        Err(Errno::NOENT) => return Err(absent(name)),
         Err(e) => return Err(failed(&shown, "cannot unmount", e)),
     }
     match rustix::fs::unlink(path) {
         Ok(()) => Ok(true),
         Err(Errno::NOENT) if force => Ok(false),
-        Err(Errno::NOENT) => Err(anyhow!("{shown}: no such network namespace")),
+        Err(Errno::NOENT) => Err(absent(name)),
         Err(e) => Err(failed(&shown, "cannot remove", e)),
     }
+}
+
+/// The error for NAME not being there.
+pub fn absent(name: &OsStr) -> anyhow::Error {
+    anyhow!(
+        "{}: no such network namespace",
+        quote_os(&name.to_os_string())
+    )
 }

@@ -75,12 +75,14 @@ fn a_bad_line_stops_the_batch_as_a_failure() {
 }
 
 #[test]
-fn removals_stay_removed_and_are_counted() {
+fn a_failing_batch_removes_nothing() {
+    // Names to delete are checked at their line and removed at the end.
     let Some(r) = lab(
-        "removals_stay_removed",
+        "a_failing_batch_removes_nothing",
         NSADD,
         "nsadd a b c
         printf 'new\\n-d a\\n-d b\\n-d nosuch\\n' | nsadd -b -; echo status=$?
+        printf -- '-d a\\n-d a\\n' | nsadd -b -; echo status=$?
         nsadd -l",
     ) else {
         return;
@@ -88,10 +90,55 @@ fn removals_stay_removed_and_are_counted() {
     assert_eq!(
         (r.stdout.as_str(), r.stderr.as_str()),
         (
-            "status=1\nc\n",
-            "nsadd: -:4: nosuch: no such network namespace \
+            "status=1\nstatus=1\na\nb\nc\n",
+            "nsadd: -:4: nosuch: no such network namespace\n\
+             nsadd: -:2: a: no such network namespace\n"
+        ),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn removals_before_a_line_that_creates_stay_removed_and_are_counted() {
+    let Some(r) = lab(
+        "removals_stay_removed",
+        NSADD,
+        "nsadd a b c
+        printf -- '-d a\\n-d b\\nnew\\nc\\n' | nsadd -b -; echo status=$?
+        printf -- '-d c\\nc\\n' | nsadd -b -; echo status=$?
+        nsadd -l",
+    ) else {
+        return;
+    };
+    assert_eq!(
+        (r.stdout.as_str(), r.stderr.as_str()),
+        (
+            "status=1\nstatus=0\nc\n",
+            "nsadd: -:4: c: namespace already exists \
              (not undone: 2 namespaces removed by earlier lines)\n"
         ),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn a_batch_that_deletes_every_entry_does_it_at_once() {
+    let Some(r) = lab(
+        "every_entry_at_once",
+        NSADD,
+        "set -e
+        id() { awk '$5 == \"/run/netns\" { print $1 }' /proc/self/mountinfo; }
+        seq 300 | sed 's/^/n/' | nsadd -b -; ip netns add byip; before=$(id)
+        { seq 300 | sed 's/^/-d n/'; echo '-d byip nosuch -f'; } | nsadd -b -
+        test \"$(id)\" != \"$before\" && echo at once
+        ls -A /run/netns | wc -l; grep -c ' /run/netns/' /proc/self/mountinfo || true
+        nsadd again; nsadd -l",
+    ) else {
+        return;
+    };
+    assert_eq!(
+        (r.code, r.stdout.as_str(), r.stderr.as_str()),
+        (0, "at once\n0\n0\nagain\n", ""),
         "{r:?}"
     );
 }

@@ -397,6 +397,33 @@ fn delete_all_leaves_run_netns_as_ip_makes_it_and_clears_it_everywhere() {
 }
 
 #[test]
+fn names_that_are_every_entry_go_at_once_others_one_by_one() {
+    // At once, /run/netns is unmounted whole and bound again: a new mount
+    // id. Some of them: each alone, the rest untouched.
+    let Some(r) = lab(
+        "delete_every_name",
+        NSADD,
+        "set -e
+        id() { awk '$5 == \"/run/netns\" { print $1 }' /proc/self/mountinfo; }
+        nsadd a b c; ip -n c link add x type veth peer name y; before=$(id)
+        nsadd -d a b; test \"$(id)\" = \"$before\" && echo one by one
+        ip -n c -br link show x | cut -d@ -f1
+        nsadd d; before=$(id)
+        nsadd -d c d nosuch -f; test \"$(id)\" != \"$before\" && echo at once
+        ls -A /run/netns | wc -l
+        grep ' /run/netns ' /proc/self/mountinfo | grep -c shared:
+        nsadd e; nsadd -l",
+    ) else {
+        return;
+    };
+    assert_eq!(
+        (r.code, r.stdout.as_str(), r.stderr.as_str()),
+        (0, "one by one\nx\nat once\n0\n1\ne\n", ""),
+        "{r:?}"
+    );
+}
+
+#[test]
 fn delete_all_on_a_run_netns_of_its_own_filesystem() {
     // /run/netns a tmpfs of its own, not the bind of itself that ip makes:
     // each namespace is unmounted in turn, and the tmpfs stays.
