@@ -12,7 +12,7 @@
 //! their names are every entry there: a lab's teardown usually is.
 
 use std::collections::BTreeSet;
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsString;
 use std::path::Path;
 
 use anyhow::Result;
@@ -29,9 +29,13 @@ use crate::{failed, run_dir};
 /// alone costs less); how many went, or None when it is not done that way
 /// (then nothing was changed). An entry `ip` makes between the listing
 /// and the unmount, an instant, would lose its mount: as with `--all`.
-pub fn delete_if_every(given: &BTreeSet<&OsStr>) -> Result<Option<usize>> {
+pub fn delete_if_every(given: &BTreeSet<String>) -> Result<Option<usize>> {
     let names = entry::names()?;
-    if names.len() < 2 || !names.iter().all(|name| given.contains(name.as_os_str())) {
+    if names.len() < 2
+        || !names
+            .iter()
+            .all(|name| name.to_str().is_some_and(|name| given.contains(name)))
+    {
         return Ok(None);
     }
     delete_all(&names)

@@ -56,8 +56,7 @@ impl Session {
         if doomed.is_empty() {
             return Ok(());
         }
-        let given = doomed.iter().map(OsStr::new).collect();
-        if let Some(removed) = at_once::delete_if_every(&given)? {
+        if let Some(removed) = at_once::delete_if_every(&doomed)? {
             self.journal.removed(removed);
             return Ok(());
         }

@@ -24,7 +24,7 @@ pub fn delete(names: &[String], force: bool) -> Result<bool> {
     if !crate::each_ok(names, check) {
         return Ok(false);
     }
-    let given: BTreeSet<&OsStr> = names.iter().map(OsStr::new).collect();
+    let given: BTreeSet<String> = names.iter().cloned().collect();
     if crate::at_once::delete_if_every(&given)?.is_some() {
         return Ok(true);
     }
