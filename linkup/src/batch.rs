@@ -14,24 +14,25 @@ use nscore::batch::{self, Journal, Sockets};
 use nscore::cli::quote;
 use nscore::link::{self, is_no_device};
 use nscore::netns::{self, Where};
+use nscore::rtnl::Rtnl;
 
 use crate::options::{Action, Request};
 use crate::set::{change, failure};
 use crate::wait::{self, Watch};
 
-/// A device whose state the batch changed, and the state it had.
+/// A device whose state the batch changed, and the state it had. Small:
+/// a batch may change 50,000; undo names one by asking the kernel.
 struct Changed {
     netns: Option<Rc<str>>,
     index: u32,
-    name: Box<str>,
     was_up: bool,
 }
 
 pub struct Session {
     sockets: Sockets,
     journal: Journal<Changed>,
-    /// The devices to wait for, by namespace, in the order lines gave them.
-    waits: Vec<(Option<Rc<str>>, String)>,
+    /// The devices to wait for, a line's at a time, in the order of lines.
+    waits: Vec<(Option<Rc<str>>, Vec<String>)>,
     /// The longest `--wait` a line asked for.
     limit: Option<Duration>,
     /// The namespace of the line before, shared by consecutive lines.
@@ -73,14 +74,11 @@ impl Session {
                 netns: ns.clone(),
                 index: link.index,
                 was_up: link.is_up(),
-                name: device.as_str().into(),
             });
         }
         if let Some(limit) = request.wait {
             self.limit = self.limit.max(Some(limit));
-            let devices = request.devices.into_iter();
-            self.waits
-                .extend(devices.map(|device| (ns.clone(), device)));
+            self.waits.push((ns, request.devices));
         }
         Ok(())
     }
@@ -125,7 +123,7 @@ impl batch::Session for Session {
         // again later is looked at again, and then found running.
         let waits = std::mem::take(&mut self.waits);
         for group in waits.chunk_by(|a, b| a.0 == b.0) {
-            let devices: Vec<String> = group.iter().map(|(_, d)| d.clone()).collect();
+            let devices: Vec<String> = group.iter().flat_map(|(_, d)| d.clone()).collect();
             self.wait_in(group[0].0.as_deref(), &devices, deadline)?;
         }
         Ok(())
@@ -136,9 +134,19 @@ impl batch::Session for Session {
         self.journal.undo(|changed| {
             let rtnl = &mut sockets.get(changed.netns.as_deref())?.rtnl;
             match change(rtnl, changed.index, None, changed.was_up) {
-                Err(e) if !is_no_device(&e) => Err(anyhow!("{}: {e}", changed.name)),
+                Err(e) if !is_no_device(&e) => {
+                    Err(anyhow!("{}: {e}", name_of(rtnl, changed.index)))
+                }
                 _ => Ok(()),
             }
         })
+    }
+}
+
+/// The name of interface `index`, as the kernel has it now (for a message).
+fn name_of(rtnl: &mut Rtnl, index: u32) -> String {
+    match link::query(rtnl, &link::by_index(index, None)) {
+        Ok(Some(link)) => quote(&link.name_lossy()),
+        _ => format!("interface index {index}"),
     }
 }

@@ -109,7 +109,6 @@ pub struct Reply<'a> {
 pub struct Rtnl {
     socket: Socket,
     seq: u32,
-    buf: Vec<u8>,
 }
 
 impl Rtnl {
@@ -123,12 +122,7 @@ impl Rtnl {
         // Older kernels lack these options; the replies are then plainer.
         let _ = socket.set_ext_ack(true);
         let _ = socket.set_cap_ack(true);
-        Ok(Rtnl {
-            socket,
-            seq: 0,
-            // Grown to what the replies need: a batch keeps many sockets.
-            buf: Vec::new(),
-        })
+        Ok(Rtnl { socket, seq: 0 })
     }
 
     /// Sends one request and waits for its acknowledgement.
@@ -155,8 +149,11 @@ impl Rtnl {
         let seq = self.seq;
         let message = encode(kind, NLM_F_REQUEST | NLM_F_ACK | flags, seq, payload);
         self.socket.send(&message, 0).map_err(NetlinkError::io)?;
+        // The request's own buffer, grown to what its replies need: a batch
+        // keeps a thousand sockets open, and would keep a buffer with each.
+        let mut buf = Vec::new();
         loop {
-            let datagram = self.receive()?;
+            let datagram = self.receive(&mut buf)?;
             if let Some(done) = scan(datagram, seq, &mut each)? {
                 return done;
             }
@@ -165,7 +162,7 @@ impl Rtnl {
 
     /// Reads one whole datagram, growing the buffer first if it would not
     /// fit (netlink drops what does not fit).
-    fn receive(&mut self) -> Result<&[u8], NetlinkError> {
+    fn receive<'b>(&mut self, buf: &'b mut Vec<u8>) -> Result<&'b [u8], NetlinkError> {
         const MSG_PEEK: i32 = 0x2;
         const MSG_TRUNC: i32 = 0x20;
         let size = loop {
@@ -176,11 +173,11 @@ impl Rtnl {
                 Err(e) => return Err(NetlinkError::unanswered(e)),
             }
         };
-        self.buf.clear();
-        self.buf.reserve(size);
+        buf.clear();
+        buf.reserve(size);
         loop {
-            match self.socket.recv(&mut self.buf, 0) {
-                Ok(_) => return Ok(&self.buf),
+            match self.socket.recv(buf, 0) {
+                Ok(_) => return Ok(buf),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(NetlinkError::unanswered(e)),
             }
