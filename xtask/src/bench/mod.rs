@@ -168,11 +168,17 @@ How to read the table:
   `ip netns exec` always does, and grows with the namespaces as ip does.
 - The torus 32×32 up against one process a line: most of either is the
   kernel's work. The floor program, which only sends the requests, comes
-  out at about 0.4 of one process a line itself (0.39 to 0.42 over three
-  runs here), so the batches cannot go much below that. Taking the torus
-  down costs the kernel 20 µs or 400 µs a namespace by turns, whoever
-  unmounts them (nsadd or the floor alike, measured by hand): its three
-  rounds may fall either way.
+  out at 0.39 to 0.46 of one process a line itself over runs here, so the
+  batches cannot go much below that: their goal there is 0.5, and the
+  goal that says they waste nothing is against the floor (1.3).
+- The torus 32×32 down. Alone in `/run/netns` (the lab of the other rows
+  is taken away meanwhile), as on a machine of its own, `nsadd -d -b` sees
+  its lines name every namespace there and takes them with one lazy
+  unmount of `/run/netns`, as `nsadd -d --all` does. With a namespace
+  beside the torus it unmounts them one by one, as the floor does; that
+  costs the kernel 20 µs or 400 µs a namespace by turns, whoever unmounts,
+  so those two medians of three may fall either way. Either way the
+  kernel frees the namespaces later, in the background.
 - Rows without a goal are there for comparison. Differences under about
   10 % are within this machine's noise from one run to the next.
 ";

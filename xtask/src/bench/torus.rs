@@ -8,7 +8,8 @@
 //!
 //! In the bench, 32×32 (1024 namespaces, 2048 cables, 4096 addresses):
 //! up by one batch per tool against one process per line, and against
-//! the floor program; down by `nsadd -d -b` against the floor's.
+//! the floor program; down by `nsadd -d -b` (alone, and with a namespace
+//! beside the torus) against the floor's.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -226,12 +227,22 @@ pub const FLOOR_DOWN: &str = "one process: unmount, unlink each";
 /// Rounds of the 32×32 torus, each way.
 pub const ROUNDS: usize = 3;
 
+/// The namespace left beside the torus for its second down.
+const BESIDE: &str = "beside";
+
 /// The 32×32 rows: each way of building (and taking down) the torus, in
-/// interleaved rounds, each started on an idle machine.
+/// interleaved rounds, each started on an idle machine. The lab of the
+/// other sections is taken away meanwhile: alone in `/run/netns`, the
+/// torus goes as torus.sh takes it down on a machine of its own (nsadd
+/// sees every entry named and takes them at once); with one namespace
+/// beside it, nsadd unmounts one by one, as the floor does.
 pub fn all(ours: &Ours, rows: &mut Vec<Row>) -> Result<()> {
     let batches = Batches::write(Torus { w: 32, h: 32 }, ours)?;
     let one_by_one = batches.one_by_one();
-    let mut times = vec![Vec::new(); 5];
+    let beside = [ours.cmd(&format!("nsadd {BESIDE}"))];
+    let not_beside = [ours.cmd(&format!("nsadd -d {BESIDE}"))];
+    run_all(&["ip netns del red", "ip netns del blue"].map(super::timing::argv))?;
+    let mut times = vec![Vec::new(); 6];
     for _ in 0..ROUNDS {
         let mut timed = |at: usize, commands: &[Argv]| -> Result<()> {
             settle();
@@ -247,10 +258,13 @@ pub fn all(ours: &Ours, rows: &mut Vec<Row>) -> Result<()> {
         settle();
         run_all(&batches.up())?;
         timed(3, &[batches.floor("down")])?;
+        run_all(&beside)?;
         timed(4, &one_by_one)?;
-        run_all(&[batches.down()])?;
+        timed(5, &[batches.down()])?;
+        run_all(&not_beside)?;
     }
-    let [up, down, floor_up, floor_down, by_line] = times
+    super::cases::setup_lab()?;
+    let [up, down, floor_up, floor_down, by_line, down_beside] = times
         .iter_mut()
         .map(|t| median(t))
         .collect::<Vec<Duration>>()
@@ -258,10 +272,13 @@ pub fn all(ours: &Ours, rows: &mut Vec<Row>) -> Result<()> {
         .unwrap_or_else(|_| unreachable!());
     let what = "torus 32×32 up (1024 namespaces, 2048 cables, 4096 addresses)";
     let lines = format!("{} processes, one a line", one_by_one.len());
-    rows.push(Row::time(what, BATCHES, &lines, (up, by_line), Some(0.4)));
+    rows.push(Row::time(what, BATCHES, &lines, (up, by_line), Some(0.5)));
     rows.push(Row::time(what, BATCHES, FLOOR_UP, (up, floor_up), Some(1.3)));
-    let what = "torus 32×32 down";
+    let what = "torus 32×32 down, alone in /run/netns";
     rows.push(Row::time(what, "nsadd -d -b", FLOOR_DOWN, (down, floor_down), Some(1.3)));
+    let what = "torus 32×32 down, a namespace beside it";
+    let pair = (down_beside, floor_down);
+    rows.push(Row::time(what, "nsadd -d -b", FLOOR_DOWN, pair, None));
     Ok(())
 }
 
