@@ -242,6 +242,8 @@ pub fn all(ours: &Ours, rows: &mut Vec<Row>) -> Result<()> {
     let beside = [ours.cmd(&format!("nsadd {BESIDE}"))];
     let not_beside = [ours.cmd(&format!("nsadd -d {BESIDE}"))];
     run_all(&["ip netns del red", "ip netns del blue"].map(super::timing::argv))?;
+    let left = std::fs::read_dir("/run/netns")?.count();
+    anyhow::ensure!(left == 0, "torus: {left} namespaces left by other sections in /run/netns");
     let mut times = vec![Vec::new(); 6];
     for _ in 0..ROUNDS {
         let mut timed = |at: usize, commands: &[Argv]| -> Result<()> {
