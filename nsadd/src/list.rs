@@ -16,14 +16,20 @@ use crate::TOOL;
 /// Prints the live namespaces; a stale entry is reported on stderr.
 pub fn list(json: bool) -> bool {
     // Shared: no create or delete is half-way while we look.
-    let _lock = match crate::run_dir::lock(rustix::fs::FlockOperation::LockShared) {
+    let lock = match crate::run_dir::lock(rustix::fs::FlockOperation::LockShared) {
         Ok(lock) => lock,
         Err(e) => {
             TOOL.report(&e);
             return false;
         }
     };
-    let names = match entry::names() {
+    // No /run/netns when we looked: none. (Read unlocked, it may be one a
+    // first create has just made, its entry not mounted yet: not stale.)
+    let names = match &lock {
+        None => Ok(Vec::new()),
+        Some(_) => entry::names(),
+    };
+    let names = match names {
         Ok(names) => names,
         Err(e) => {
             TOOL.report(&e);
